@@ -1,0 +1,33 @@
+"""The errors bpflogs raises: each names the file, line and column it is about."""
+
+from __future__ import annotations
+
+__all__ = ["BpflogsError", "InputError", "ParseError"]
+
+
+class BpflogsError(Exception):
+    """Base class: ``str(err)`` is one line, ``FILE:LINE:COL: message``."""
+
+    def __init__(self, message: str, path: str | None = None, line: int | None = None, column: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.path = path
+        self.line = line
+        self.column = column
+
+    def __str__(self) -> str:
+        where = [str(p) for p in (self.path, self.line, self.column) if p is not None]
+        return ": ".join([":".join(where), self.message]) if where else self.message
+
+
+class InputError(BpflogsError):
+    """The input cannot be read as a log at all (missing, binary, damaged archive, endless line)."""
+
+
+class ParseError(BpflogsError):
+    """A line did not parse and the caller asked for strictness."""
+
+    def __init__(self, message: str, path: str | None = None, line: int | None = None,
+                 column: int | None = None, text: str | None = None):
+        super().__init__(message, path, line, column)
+        self.text = text

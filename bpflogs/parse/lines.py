@@ -1,0 +1,148 @@
+"""From physical lines to logical lines (spec: strace.md a.4, a.8, a.9 and g.1-g.3).
+
+Before the grammar sees a line: ANSI colour (strace >= 7.0 ``--color``) is removed,
+``strace: Process N attached`` glued into the middle of a call is cut out (it becomes
+a Message of its own), and each ``<unfinished ...>`` line is joined with its
+``<... NAME resumed>`` line of the same pid into one call. Blank lines and the
+``-c``/``-C`` summary table are recognised here too.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from bpflogs.model.records import Blank, Message, SummaryLine
+
+__all__ = ["LogicalLine", "logical_lines"]
+
+UNFINISHED = " <unfinished ...>"
+
+_SGR = re.compile(r"\x1b\[[0-9;]*m")
+_GLUED = re.compile(
+    r"strace: Process \d+ (?:attached(?: with \d+ threads)?|detached|suspended)$"
+)
+# the line prefix of grammars/strace.lark, to find the pid and where the event starts
+_PREFIX = re.compile(
+    r"(?:(\d{1,8})(?:<(?:\\.|[^\\>])*>)? +|\[pid +(\d+)(?:<(?:\\.|[^\\>])*>)?\] )?"
+    r"(?:\[[^\]\s]*:[^\]\s]*\] )?"
+    r"(?:\d\d:\d\d:\d\d(?:\.\d+)? |\d{9,}(?:\.\d+)? )?"
+    r"(?:\(\+ *\d+\.\d+\) | *\d+\.\d+ )?"
+    r"(?:\[ *\d+\] |\[\?\?\?\] )?"
+    r"(?:\[[0-9a-f?]{8,16}\] )?"
+)
+_RESUMED = re.compile(r"<\.\.\. ([a-z_][a-z0-9_]*(?:#64)?) resumed>")
+_CALL_NAME = re.compile(r"([a-z_][a-z0-9_]*(?:#64)?)\(")
+_SUMMARY_HEADER = re.compile(r"% time +seconds")
+_SUMMARY_ROW = re.compile(r"^(?:-+(?: -+)+|\s*[\d.]+ +[\d.]+ +\d+ +.*)$")
+
+
+@dataclass(frozen=True, slots=True)
+class LogicalLine:
+    """Text for the grammar, with the physical lines (1-based) it came from."""
+
+    lines: tuple[int, ...]
+    text: str
+    parts: tuple[str, ...] = ()  # the physical texts, when they differ from ``text``
+
+
+Item = LogicalLine | Message | SummaryLine | Blank
+
+
+def _prefix(text: str) -> tuple[int | None, int]:
+    """The pid (None without a pid prefix) and where the event starts."""
+    m = _PREFIX.match(text)
+    assert m is not None  # every part of the pattern is optional
+    pid = m.group(1) or m.group(2)
+    return (int(pid) if pid else None), m.end()
+
+
+def _physical(
+    numbered: Iterable[tuple[int, str]],
+) -> Iterator[Item]:
+    """Colour removal, glued ``strace: Process`` messages, blank and summary lines."""
+    carry: tuple[int, str, str] | None = None  # (line, text before the glued message, raw)
+    in_summary = False
+    for number, raw in numbered:
+        text = _SGR.sub("", raw) if "\x1b" in raw else raw
+        if carry is not None:
+            first, before, first_raw = carry
+            carry = None
+            if text.startswith(" <"):
+                yield LogicalLine((first, number), before + text, (first_raw, raw))
+                continue
+            yield LogicalLine((first,), before, (first_raw,))
+        if in_summary:
+            if _SUMMARY_ROW.match(text) or _SUMMARY_HEADER.match(text):
+                yield SummaryLine(number, (number,), text)
+                continue
+            in_summary = False
+        if not text.strip():
+            yield Blank(number, (number,), text)
+            continue
+        if _SUMMARY_HEADER.match(text):
+            in_summary = True
+            yield SummaryLine(number, (number,), text)
+            continue
+        if not text.startswith("strace: "):
+            glued = _GLUED.search(text)
+            if glued is not None:
+                message = glued.group(0)
+                yield Message(number, (number,), message, message[len("strace: ") :])
+                carry = (number, text[: glued.start()], raw)
+                continue
+        yield LogicalLine((number,), text, (raw,) if text is not raw else ())
+    if carry is not None:
+        first, before, first_raw = carry
+        yield LogicalLine((first,), before, (first_raw,))
+
+
+def _parts(item: LogicalLine) -> tuple[str, ...]:
+    return item.parts if item.parts else (item.text,)
+
+
+def logical_lines(numbered: Iterable[tuple[int, str]]) -> Iterator[Item]:
+    """Yield logical lines, with unfinished/resumed pairs joined.
+
+    A joined call is yielded when its resumed half is read (in completion order);
+    an unfinished half never resumed is yielded at the end, as it is.
+    """
+    pending: dict[int | None, tuple[LogicalLine, str]] = {}
+    for item in _physical(numbered):
+        if not isinstance(item, LogicalLine):
+            yield item
+            continue
+        text = item.text
+        if "<... " in text or text.endswith(UNFINISHED):
+            pid, start = _prefix(text)
+        else:
+            yield item
+            continue
+        resumed = _RESUMED.match(text, start)
+        if resumed is not None:
+            name = resumed.group(1)
+            key: int | None = pid
+            if key not in pending or pending[key][1] != name:
+                # no pid prefix on one of the halves: the most recent call of that name
+                key = next((k for k in reversed(pending) if pending[k][1] == name), -1)
+            if key != -1:
+                first, _ = pending.pop(key)
+                joined = first.text[: -len(UNFINISHED)] + text[resumed.end() :]
+                merged = LogicalLine(first.lines + item.lines, joined, _parts(first) + _parts(item))
+                if joined.endswith(UNFINISHED):
+                    pending[key] = (merged, name)
+                else:
+                    yield merged
+                continue
+            yield item
+            continue
+        call = _CALL_NAME.match(text, start)
+        if call is not None and text.endswith(UNFINISHED):
+            if pid in pending:  # a second unfinished call of one pid: the first was cut
+                yield pending.pop(pid)[0]
+            pending[pid] = (item, call.group(1))
+            continue
+        yield item
+    for item, _ in pending.values():
+        yield item

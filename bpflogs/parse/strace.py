@@ -1,0 +1,341 @@
+"""strace logs into records: the grammar's rules mapped onto the model.
+
+``parse_lines`` takes numbered physical lines and returns every record, in line
+order; a line the grammar rejects becomes an ``Unparsed`` record with the
+parser's message and column, never an exception.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from functools import lru_cache
+from typing import Any
+
+import lark
+from lark import Token, v_args
+
+from bpflogs import schema
+from bpflogs.model import records as r
+from bpflogs.model import values as v
+from bpflogs.parse.grammar import lalr_parser
+from bpflogs.parse.lines import LogicalLine, logical_lines
+
+__all__ = ["command_name", "parse_line", "parse_lines"]
+
+_Build = Callable[[LogicalLine], r.Record]
+
+
+class _Reject(Exception):
+    """A line the grammar accepts but whose meaning is inconsistent."""
+
+
+def _number(text: str) -> v.Number:
+    neg = text.startswith("-")
+    body = text[1:] if neg else text
+    value = int(body, 16) if body.startswith(("0x", "0X")) else int(body, 10)
+    return v.Number(-value if neg else value, text)
+
+
+def _comment(token: str) -> str:
+    # " /* text */" -> "text"
+    return token.strip()[3:-3]
+
+
+def _decoration(token: str) -> tuple[str, bool]:
+    deleted = token.endswith("(deleted)")
+    if deleted:
+        token = token[: -len("(deleted)")]
+    return token[1:-1], deleted
+
+
+def _has_cut(value: v.Value | None) -> bool:
+    if isinstance(value, v.Struct):
+        return not value.closed or any(_has_cut(m.value) for m in value.members)
+    if isinstance(value, v.Changed):
+        return _has_cut(value.after)
+    return isinstance(value, v.Empty)
+
+
+def command_name(cmd: v.Value) -> str:
+    """The bpf command a ``cmd`` argument names, whatever ``-X`` mode printed it."""
+    if isinstance(cmd, v.Commented):
+        cmd = cmd.value
+    if isinstance(cmd, v.Symbol):
+        return cmd.name
+    if isinstance(cmd, v.Number):
+        spec = schema.command(cmd.value)
+        return spec.name if spec is not None else cmd.text
+    return cmd.render()
+
+
+@v_args(inline=True)
+class _ToModel(lark.Transformer[Token, Any]):
+    """Builds model objects while the LALR parser runs (no parse tree)."""
+
+    # ------------------------------------------------------------ line level
+    def start(self, prefix: r.Prefix, event: Callable[[r.Prefix], _Build]) -> _Build:
+        return event(prefix)
+
+    def prefix(self, *tokens: Token) -> r.Prefix:
+        if not tokens:
+            return _EMPTY_PREFIX
+        fields: dict[str, Any] = {"text": "".join(tokens)}
+        for tok in tokens:
+            kind = tok.type
+            if kind == "PID":
+                text = tok.strip()
+                if text.startswith("[pid"):
+                    text = text[4:-1].strip()
+                num, _, comm = text.partition("<")
+                fields["pid"] = int(num)
+                if comm:
+                    fields["comm"] = comm[:-1]
+            elif kind == "SECONTEXT":
+                fields["secontext"] = tok[1:-2]
+            elif kind == "ABS_TIME":
+                fields["time"] = tok[:-1]
+            elif kind == "REL_TIME":
+                fields["relative"] = tok.strip().strip("(+)").strip()
+            elif kind == "SCNO":
+                fields["scno"] = tok[1:-2].strip()
+            elif kind == "IP":
+                fields["ip"] = tok[1:-2]
+        return r.Prefix(**fields)
+
+    def bpf_call(self, _open: Token, args: tuple[Any, ...], end: tuple[Any, ...]) -> Any:
+        arg_names, cmd, attr, size = args
+        kind, pad, result = end
+        if kind is r.CallEnd.COMPLETE and (_has_cut(attr) or (attr is None or size is None)):
+            raise _Reject("the call's arguments end early but the line has a result")
+
+        def build(prefix: r.Prefix) -> _Build:
+            return lambda ll: r.Syscall(
+                line=ll.lines[0], lines=ll.lines, text=ll.text, prefix=prefix,
+                command=command_name(cmd), cmd=cmd, attr=attr, size=size, end=kind,
+                result=result, pad=pad, arg_names=arg_names, parts=ll.parts,
+            )
+
+        return build
+
+    def other_call(self, open_: Token, args: str | None, end: tuple[Any, ...]) -> Any:
+        kind, pad, result = end
+        name = open_[:-1]
+        text = args or ""
+
+        def build(prefix: r.Prefix) -> _Build:
+            return lambda ll: r.OtherSyscall(
+                line=ll.lines[0], lines=ll.lines, text=ll.text, prefix=prefix, name=name,
+                args=text, end=kind, result=result, pad=pad, parts=ll.parts,
+            )
+
+        return build
+
+    def orphan_resumed(self, resumed: Token, rest: Token, pad: Token, result: r.Result) -> Any:
+        name = resumed[len("<... ") : -len(" resumed>")]
+
+        def build(prefix: r.Prefix) -> _Build:
+            return lambda ll: r.Resumed(
+                line=ll.lines[0], lines=ll.lines, text=ll.text, prefix=prefix, name=name,
+                rest=str(rest), result=result, pad=str(pad),
+            )
+
+        return build
+
+    def complete(self, pad: Token, result: r.Result) -> tuple[Any, ...]:
+        return (r.CallEnd.COMPLETE, str(pad), result)
+
+    def killed(self, _mark: Token, pad: Token, result: r.Result) -> tuple[Any, ...]:
+        return (r.CallEnd.KILLED, str(pad), result)
+
+    def unfinished(self, _mark: Token) -> tuple[Any, ...]:
+        return (r.CallEnd.UNFINISHED, " ", None)
+
+    def detached(self, _mark: Token) -> tuple[Any, ...]:
+        return (r.CallEnd.DETACHED, " ", None)
+
+    def result(self, retval: Token, *rest: Token) -> r.Result:
+        notes = tuple(t[2:-1] for t in rest if t.type == "RET_NOTE")
+        duration = next((t[2:-1] for t in rest if t.type == "DURATION"), None)
+        text = str(retval)
+        if text.startswith("-1 ("):  # "-1 (errno 600)"
+            return r.Result(text, -1, errno_number=int(text[len("-1 (errno ") : -1]), notes=notes, duration=duration)
+        if text.startswith(("-1 ", "? ")) and text.endswith(")"):
+            name, _, message = text[3:].partition(" (")
+            value = -1 if text[0] == "-" else None
+            return r.Result(text, value, errno=name, message=message[:-1], notes=notes, duration=duration)
+        if text.startswith("?"):
+            message = "unavailable" if text.endswith("<unavailable>") else None
+            return r.Result(text, None, message=message, notes=notes, duration=duration)
+        number, _, decoration = text.partition("<")
+        return r.Result(
+            text, _number(number).value, decoration=decoration[:-1] if decoration else None,
+            notes=notes, duration=duration,
+        )
+
+    def signal(self, name: Token, info: Token) -> Any:
+        return _simple(r.Signal, signal=str(name), info=str(info))
+
+    def signal_stop(self, name: Token) -> Any:
+        return _simple(r.Signal, signal=str(name), info=None, stopped=True)
+
+    def exited(self, status: Token) -> Any:
+        return _simple(r.Exit, kind="exited", status=int(status))
+
+    def killed_by(self, name: Token, core: Token | None = None) -> Any:
+        return _simple(r.Exit, kind="killed", signal=str(name), core_dumped=core is not None)
+
+    def superseded(self, pid: Token) -> Any:
+        return _simple(r.Exit, kind="superseded", status=int(pid))
+
+    def personality(self, pid: Token, mode: Token) -> Any:
+        return _simple(r.Personality, process=int(pid), mode=str(mode))
+
+    def frame(self, _mark: Token, text: Token) -> Any:
+        return _unprefixed(r.StackFrame, frame=str(text))
+
+    def message(self, text: Token) -> Any:
+        return _unprefixed(r.Message, message=str(text))
+
+    # ------------------------------------------------------------ bpf() arguments
+    def bpf_args(self, *items: Any) -> tuple[Any, ...]:
+        names = [i for i in items if isinstance(i, Token) and i.type.startswith("ARG_")]
+        vals = [i for i in items if not (isinstance(i, Token) and i.type.startswith("ARG_"))]
+        return (bool(names), vals[0], vals[1], vals[2])
+
+    def bpf_args_cut(self, *items: Any) -> tuple[Any, ...]:
+        names = [i for i in items if isinstance(i, Token) and i.type.startswith("ARG_")]
+        vals = [i for i in items if not (isinstance(i, Token) and i.type.startswith("ARG_"))]
+        attr = vals[1] if len(vals) > 1 else (v.Empty() if len(names) > 1 else None)
+        return (bool(names), vals[0], attr, None)
+
+    def number(self, tok: Token) -> v.Number:
+        return _number(tok)
+
+    def symbol(self, tok: Token) -> v.Symbol:
+        return v.Symbol(str(tok))
+
+    def decorated(self, tok: Token, decor: Token) -> v.Decorated:
+        inner: v.Number | v.Symbol = _number(tok) if tok.type == "NUMBER" else v.Symbol(str(tok))
+        text, deleted = _decoration(decor)
+        return v.Decorated(inner, text, deleted)
+
+    def flags(self, *atoms: v.Number | v.Symbol) -> v.Flags:
+        return v.Flags(tuple(atoms))
+
+    def string(self, tok: Token) -> v.String:
+        return _string(str(tok))
+
+    def macro(self, open_: Token, *args: v.Value) -> v.Macro:
+        return v.Macro(open_[:-1], tuple(args))
+
+    def alternatives(self, first: Token, _or: Token, second: v.Value) -> v.Alternatives:
+        return v.Alternatives(_number(first), second)
+
+    def commented(self, value: v.Value, comment: Token) -> v.Commented:
+        return v.Commented(value, _comment(comment))
+
+    def changed(self, before: v.Value, arrow: Token, after: v.Value) -> v.Changed:
+        return v.Changed(before, after, str(arrow))
+
+    def changed_commented(self, before: v.Value, arrow: Token, after: v.Value, comment: Token) -> v.Changed:
+        return v.Changed(before, v.Commented(after, _comment(comment)), str(arrow))
+
+    def struct(self, members: tuple[v.Member, ...] = ()) -> v.Struct:
+        return v.Struct(members)
+
+    def struct_cut(self, members: tuple[v.Member, ...] = ()) -> v.Struct:
+        return v.Struct(members, closed=False)
+
+    def members(self, *members: v.Member) -> tuple[v.Member, ...]:
+        return members
+
+    def field(self, name: Token, value: v.Value) -> v.Member:
+        return v.Member(str(name), value)
+
+    def field_empty(self, name: Token) -> v.Member:
+        return v.Member(str(name), v.Empty())
+
+    def member_ellipsis(self, _tok: Token) -> v.Member:
+        return v.Member(None, _ELLIPSIS)
+
+    def anon_string(self, *toks: Token) -> v.Member:
+        if len(toks) == 2:
+            return v.Member(None, _string(str(toks[1])), lead_comment=toks[0].strip()[3:-3])
+        return v.Member(None, _string(str(toks[0])))
+
+    def array(self, *items: v.Value) -> v.Array:
+        return v.Array(tuple(items))
+
+    def ellipsis(self, _tok: Token, comment: Token | None = None) -> v.Ellipsis:
+        return _ELLIPSIS if comment is None else v.Ellipsis(_comment(comment))
+
+    # ------------------------------------------------------------ other syscalls' text
+    def raw_args(self, *items: str) -> str:
+        return "".join(items)
+
+    def raw_group(self, *items: str) -> str:
+        return "".join(items)
+
+
+_EMPTY_PREFIX = r.Prefix()
+_ELLIPSIS = v.Ellipsis()
+
+
+@lru_cache(maxsize=4096)
+def _string(text: str) -> v.String:
+    truncated = text.endswith("...")
+    body = text[1:-4] if truncated else text[1:-1]
+    return v.String(text, v.decode_string(body), truncated)
+
+
+def _simple(cls: Any, **fields: Any) -> Callable[[r.Prefix], _Build]:
+    def build(prefix: r.Prefix) -> _Build:
+        return lambda ll: cls(line=ll.lines[0], lines=ll.lines, text=ll.text, prefix=prefix, **fields)  # type: ignore[no-any-return]
+
+    return build
+
+
+def _unprefixed(cls: Any, **fields: Any) -> Callable[[r.Prefix], _Build]:
+    def build(prefix: r.Prefix) -> _Build:
+        if prefix.text:
+            raise _Reject("this kind of line has no prefix")
+        return lambda ll: cls(line=ll.lines[0], lines=ll.lines, text=ll.text, **fields)  # type: ignore[no-any-return]
+
+    return build
+
+
+@lru_cache(maxsize=1)
+def _parser() -> lark.Lark:
+    return lalr_parser("strace.lark", _ToModel())
+
+
+def _unparsed(ll: LogicalLine, message: str, column: int = 1, expected: Iterable[str] = ()) -> r.Unparsed:
+    return r.Unparsed(ll.lines[0], ll.lines, ll.text, message, column, tuple(sorted(expected)))
+
+
+def parse_line(ll: LogicalLine) -> r.Record:
+    """Parse one logical line; a line that does not parse comes back as ``Unparsed``."""
+    try:
+        build: _Build = _parser().parse(ll.text)
+        return build(ll)
+    except lark.exceptions.UnexpectedCharacters as exc:
+        return _unparsed(ll, f"unexpected character {ll.text[exc.pos_in_stream]!r}", exc.column, exc.allowed or ())
+    except lark.exceptions.UnexpectedToken as exc:
+        if exc.token.type == "$END":
+            return _unparsed(ll, "line ends too early", len(ll.text) + 1, exc.expected)
+        return _unparsed(ll, f"unexpected {exc.token!s:.40}", exc.column, exc.expected)
+    except lark.exceptions.UnexpectedEOF as exc:
+        return _unparsed(ll, "line ends too early", len(ll.text) + 1, exc.expected)
+    except _Reject as exc:
+        return _unparsed(ll, str(exc))
+    except RecursionError:
+        return _unparsed(ll, "nested too deeply")
+
+
+def parse_lines(numbered: Iterable[tuple[int, str]]) -> list[r.Record]:
+    """Every record of an strace log, in the order of their first line."""
+    out: list[r.Record] = []
+    for item in logical_lines(numbered):
+        out.append(parse_line(item) if isinstance(item, LogicalLine) else item)
+    out.sort(key=lambda rec: rec.line)
+    return out
