@@ -1,0 +1,66 @@
+"""bpflogs: read strace bpf() logs into typed, lossless data.
+
+Public API::
+
+    capture = bpflogs.parse_file("run.txt")      # a path, "-", or a binary file object
+    capture = bpflogs.parse_text(text)
+    for call in capture.syscalls:
+        call.command, call.attr, call.result, call.pid, call.line, call.render()
+    capture.objects.resolve(call, "prog_btf_fd")  # the BpfObject that fd named
+    bpflogs.view(call)                            # a typed view (ProgLoad, MapCreate, ...)
+"""
+
+from __future__ import annotations
+
+from bpflogs.api import parse_file, parse_lines, parse_text
+from bpflogs.errors import BpflogsError, InputError, ParseError
+from bpflogs.model.capture import BpfObject, Capture, ObjectTable
+from bpflogs.model.records import (
+    Blank,
+    CallEnd,
+    Exit,
+    Message,
+    OtherSyscall,
+    Personality,
+    Prefix,
+    Record,
+    Result,
+    Resumed,
+    Signal,
+    StackFrame,
+    SummaryLine,
+    Syscall,
+    Unparsed,
+)
+from bpflogs.model.views import view
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Blank",
+    "BpfObject",
+    "BpflogsError",
+    "CallEnd",
+    "Capture",
+    "Exit",
+    "InputError",
+    "Message",
+    "ObjectTable",
+    "OtherSyscall",
+    "ParseError",
+    "Personality",
+    "Prefix",
+    "Record",
+    "Result",
+    "Resumed",
+    "Signal",
+    "StackFrame",
+    "SummaryLine",
+    "Syscall",
+    "Unparsed",
+    "__version__",
+    "parse_file",
+    "parse_lines",
+    "parse_text",
+    "view",
+]

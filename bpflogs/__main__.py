@@ -1,0 +1,5 @@
+"""``python -m bpflogs``."""
+
+from bpflogs.cli import main
+
+raise SystemExit(main())

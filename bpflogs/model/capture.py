@@ -1,0 +1,84 @@
+"""A whole capture: its records and the bpf objects its fds name."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from bpflogs.model.records import OtherSyscall, Record, Syscall, Unparsed
+from bpflogs.schema import ObjectKind
+
+__all__ = ["BpfObject", "Capture", "ObjectTable"]
+
+
+@dataclass(frozen=True, slots=True)
+class BpfObject:
+    """A map, program, BTF, link ... that the capture created or opened.
+
+    ``index`` counts objects of the same kind in creation order, so ``btf#0`` in one
+    run and ``btf#0`` in another are the first BTF each loaded, whatever their fds.
+    """
+
+    kind: ObjectKind
+    index: int
+    line: int  # the line of the call that returned its first fd
+    fd: int  # that fd
+    origin: str  # the command that returned it, e.g. "BPF_MAP_CREATE", "BPF_OBJ_GET"
+    name: str | None = None  # map_name / prog_name as the loader passed it
+    path: str | None = None  # bpffs path it was pinned at or opened from
+    id: int | None = None  # kernel id, when the capture shows it
+
+    @property
+    def label(self) -> str:
+        """``map:counters``, ``prog:xdp_main``, ``btf#0``, ``pinned:/sys/fs/bpf/x``."""
+        if self.name:
+            return f"{self.kind.value}:{self.name}"
+        if self.path:
+            return f"{self.kind.value}:{self.path}"
+        return f"{self.kind.value}#{self.index}"
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectTable:
+    """Objects of a capture and what each fd-valued field of each call names."""
+
+    objects: tuple[BpfObject, ...] = ()
+    # line of the call -> dotted attr path -> the object that fd named at that moment
+    refs: Mapping[int, Mapping[str, BpfObject]] = field(default_factory=dict)
+    # line of the call -> the object its returned fd names
+    returns: Mapping[int, BpfObject] = field(default_factory=dict)
+
+    def resolve(self, call: Syscall | OtherSyscall, path: str) -> BpfObject | None:
+        """The object the fd at ``path`` of ``call`` named (None: not created in this capture)."""
+        return self.refs.get(call.line, {}).get(path)
+
+    def created_by(self, call: Syscall) -> BpfObject | None:
+        """The object whose fd ``call`` returned."""
+        return self.returns.get(call.line)
+
+    def paths(self, call: Syscall) -> dict[str, BpfObject]:
+        """Every resolved fd field of ``call``, by path."""
+        return dict(self.refs.get(call.line, {}))
+
+
+@dataclass(frozen=True, slots=True)
+class Capture:
+    """Everything read from one log. ``records`` accounts for every input line."""
+
+    name: str
+    records: tuple[Record, ...]
+    objects: ObjectTable
+    line_count: int
+    syscalls: tuple[Syscall, ...] = ()
+    unparsed: tuple[Unparsed, ...] = ()
+
+    @classmethod
+    def build(cls, name: str, records: list[Record], objects: ObjectTable, line_count: int) -> Capture:
+        return cls(
+            name=name,
+            records=tuple(records),
+            objects=objects,
+            line_count=line_count,
+            syscalls=tuple(r for r in records if isinstance(r, Syscall)),
+            unparsed=tuple(r for r in records if isinstance(r, Unparsed)),
+        )

@@ -1,0 +1,20 @@
+"""Text from a log is data: control characters are shown as visible escapes."""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["inert"]
+
+# C0 controls (except tab), DEL, C1 controls, bidi overrides/isolates
+_UNSAFE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def inert(text: str) -> str:
+    """``text`` with every character that could drive a terminal replaced by an escape."""
+    if not _UNSAFE.search(text) and text.isprintable():
+        return text
+    text = _UNSAFE.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
+                       else f"\\u{ord(m.group()):04x}", text)
+    # undecodable input bytes (surrogateescape) shown as \xNN too
+    return "".join(f"\\x{ord(c) - 0xDC00:02x}" if "\udc80" <= c <= "\udcff" else c for c in text)

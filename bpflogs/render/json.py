@@ -1,0 +1,160 @@
+"""``bpflogs parse --json``: every record of every file as one versioned JSON document.
+
+The document is written record by record, so memory does not grow with the log.
+Schema: docs/json-parse.md.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any, TextIO
+
+from bpflogs.model import records as r
+from bpflogs.model.capture import BpfObject, Capture
+from bpflogs.model.typed import Bytes, Fd, FlagSet, Insns, Opaque, Pointer, Typed, Update, convert, typed_attr
+from bpflogs.schema import SIZE_ARGUMENT
+
+__all__ = ["PARSE_SCHEMA_VERSION", "record_json", "typed_json", "write_parse_json"]
+
+PARSE_SCHEMA_VERSION = 1
+
+
+def typed_json(value: Typed) -> Any:
+    """A typed attribute as JSON: ints as numbers, strings as text, flags as lists,
+    ``X => Y`` as ``{"before", "after"}``, NULL as null, other pointers as hex text."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, str)):
+        return value
+    if isinstance(value, Fd):
+        return value.number if value.decoration is None else {"fd": value.number, "decoration": value.decoration}
+    if isinstance(value, Pointer):
+        return None if value.address is None else hex(value.address)
+    if isinstance(value, FlagSet):
+        return [*value.names, value.unknown] if value.unknown else list(value.names)
+    if isinstance(value, Bytes):
+        try:
+            text = value.value.decode("utf-8")
+        except UnicodeDecodeError:
+            return {"string": value.text, "hex": value.value.hex(), "truncated": value.truncated}
+        return {"string": text, "truncated": True} if value.truncated else text
+    if isinstance(value, Insns):
+        insns = [{"code": i.code, "dst": i.dst, "src": i.src, "off": i.off, "imm": i.imm} for i in value.insns]
+        return {"insns": insns, "truncated": True} if value.truncated else insns
+    if isinstance(value, Update):
+        return {"before": typed_json(value.before), "after": typed_json(value.after)}
+    if isinstance(value, Opaque):
+        return {"text": value.text}
+    if isinstance(value, Mapping):
+        return {k: typed_json(x) for k, x in value.items()}
+    return [typed_json(x) for x in value]
+
+
+def _result(result: r.Result | None) -> Any:
+    if result is None:
+        return None
+    out: dict[str, Any] = {"value": result.value}
+    for key in ("errno", "errno_number", "message", "decoration", "duration"):
+        val = getattr(result, key)
+        if val is not None:
+            out[key] = val
+    if result.notes:
+        out["notes"] = list(result.notes)
+    return out
+
+
+def _prefix(prefix: r.Prefix) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key in ("pid", "comm", "secontext", "time", "relative", "scno", "ip"):
+        val = getattr(prefix, key)
+        if val is not None:
+            out[key] = val
+    return out
+
+
+def _object(obj: BpfObject) -> dict[str, Any]:
+    out: dict[str, Any] = {"label": obj.label, "kind": obj.kind.value, "index": obj.index,
+                           "line": obj.line, "fd": obj.fd, "origin": obj.origin}
+    for key in ("name", "path", "id"):
+        val = getattr(obj, key)
+        if val is not None:
+            out[key] = val
+    return out
+
+
+_KINDS = {
+    r.Syscall: "syscall", r.OtherSyscall: "other_syscall", r.Resumed: "resumed", r.Signal: "signal",
+    r.Exit: "exit", r.Personality: "personality", r.StackFrame: "stack_frame", r.Message: "message",
+    r.SummaryLine: "summary", r.Blank: "blank", r.Unparsed: "unparsed",
+}
+
+
+def record_json(record: r.Record, capture: Capture) -> dict[str, Any]:
+    """One record as a JSON object (``kind``, ``line``, ``lines``, ``text`` and its typed fields)."""
+    out: dict[str, Any] = {"kind": _KINDS[type(record)], "line": record.line}
+    if len(record.lines) > 1:
+        out["lines"] = list(record.lines)
+    prefix = getattr(record, "prefix", None)
+    if isinstance(prefix, r.Prefix) and prefix.text:
+        out.update(_prefix(prefix))
+    if isinstance(record, r.Syscall):
+        out["command"] = record.command
+        attr = record.attr
+        out["attr"] = None if attr is None else typed_json(typed_attr(record.command, attr))
+        size = record.size
+        out["size"] = None if size is None else typed_json(convert(size, SIZE_ARGUMENT))
+        out["end"] = record.end.value
+        out["result"] = _result(record.result)
+        refs = capture.objects.paths(record)
+        if refs:
+            out["objects"] = {path: obj.label for path, obj in refs.items()}
+        created = capture.objects.created_by(record)
+        if created is not None:
+            out["creates"] = created.label
+    elif isinstance(record, r.OtherSyscall):
+        out.update(name=record.name, args=record.args, end=record.end.value, result=_result(record.result))
+    elif isinstance(record, r.Resumed):
+        out.update(name=record.name, rest=record.rest, result=_result(record.result))
+    elif isinstance(record, r.Signal):
+        out.update(signal=record.signal, info=record.info, stopped=record.stopped)
+    elif isinstance(record, r.Exit):
+        out.update(exit=record.kind, status=record.status, signal=record.signal, core_dumped=record.core_dumped)
+    elif isinstance(record, r.Personality):
+        out.update(process=record.process, mode=record.mode)
+    elif isinstance(record, r.StackFrame):
+        out["frame"] = record.frame
+    elif isinstance(record, r.Message):
+        out["message"] = record.message
+    elif isinstance(record, r.Unparsed):
+        out.update(column=record.column, message=record.message)
+        if record.expected:
+            out["expected"] = list(record.expected)
+    out["text"] = record.text
+    parts = getattr(record, "parts", ())
+    if parts and parts != (record.text,):
+        out["parts"] = list(parts)
+    return out
+
+
+def write_parse_json(captures: Iterable[Capture], out: TextIO) -> None:
+    """Write ``{"bpflogs_parse": 1, "files": [...]}``, one record at a time."""
+    out.write(f'{{"bpflogs_parse": {PARSE_SCHEMA_VERSION}, "files": [')
+    for n, capture in enumerate(captures):
+        if n:
+            out.write(", ")
+        counts: dict[str, int] = {}
+        for record in capture.records:
+            kind = _KINDS[type(record)]
+            counts[kind] = counts.get(kind, 0) + 1
+        head = {"file": capture.name, "lines": capture.line_count, "counts": counts,
+                "unparsed_lines": [u.line for u in capture.unparsed]}
+        out.write(json.dumps(head)[:-1])
+        out.write(', "objects": ')
+        out.write(json.dumps([_object(o) for o in capture.objects.objects]))
+        out.write(', "records": [')
+        for i, record in enumerate(capture.records):
+            out.write(",\n" if i else "\n")
+            out.write(json.dumps(record_json(record, capture)))
+        out.write("\n]}")
+    out.write("]}\n")
