@@ -49,7 +49,10 @@ def _parser() -> argparse.ArgumentParser:
         "--strict", action="store_true", help="report each line that does not parse and exit 1 if any"
     )
     parse.add_argument(
-        "--max-line-bytes", type=int, default=DEFAULT_MAX_LINE, metavar="N",
+        "--max-line-bytes",
+        type=int,
+        default=DEFAULT_MAX_LINE,
+        metavar="N",
         help=f"refuse lines longer than N bytes (default {DEFAULT_MAX_LINE})",
     )
     return top

@@ -8,7 +8,9 @@ __all__ = ["BpflogsError", "InputError", "ParseError"]
 class BpflogsError(Exception):
     """Base class: ``str(err)`` is one line, ``FILE:LINE:COL: message``."""
 
-    def __init__(self, message: str, path: str | None = None, line: int | None = None, column: int | None = None):
+    def __init__(
+        self, message: str, path: str | None = None, line: int | None = None, column: int | None = None
+    ):
         super().__init__(message)
         self.message = message
         self.path = path
@@ -27,7 +29,13 @@ class InputError(BpflogsError):
 class ParseError(BpflogsError):
     """A line did not parse and the caller asked for strictness."""
 
-    def __init__(self, message: str, path: str | None = None, line: int | None = None,
-                 column: int | None = None, text: str | None = None):
+    def __init__(
+        self,
+        message: str,
+        path: str | None = None,
+        line: int | None = None,
+        column: int | None = None,
+        text: str | None = None,
+    ):
         super().__init__(message, path, line, column)
         self.text = text

@@ -29,8 +29,12 @@ _DECORATION_KINDS = {
     "anon_inode:btf": ObjectKind.BTF,
     "anon_inode:bpf_iter": ObjectKind.ITER,
 }
-_ID_FIELDS = {"prog_id": ObjectKind.PROG, "map_id": ObjectKind.MAP, "btf_id": ObjectKind.BTF,
-              "link_id": ObjectKind.LINK}
+_ID_FIELDS = {
+    "prog_id": ObjectKind.PROG,
+    "map_id": ObjectKind.MAP,
+    "btf_id": ObjectKind.BTF,
+    "link_id": ObjectKind.LINK,
+}
 # ld_imm64 src_reg values whose imm is a map fd (BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE)
 _PSEUDO_MAP_REGS = ("BPF_REG_1", "BPF_REG_2")
 
@@ -96,8 +100,10 @@ def _insn_map_fds(insns: v.Array, path: str) -> Iterator[tuple[str, int]]:
             continue
         code, src, imm = insn.get("code"), insn.get("src_reg"), insn.get("imm")
         if (
-            isinstance(code, v.Flags) and code.names[:3] == ("BPF_LD", "BPF_DW", "BPF_IMM")
-            and isinstance(src, v.Symbol) and src.name in _PSEUDO_MAP_REGS
+            isinstance(code, v.Flags)
+            and code.names[:3] == ("BPF_LD", "BPF_DW", "BPF_IMM")
+            and isinstance(src, v.Symbol)
+            and src.name in _PSEUDO_MAP_REGS
             and isinstance(imm, v.Number)
         ):
             yield f"{path}[{i}].imm", imm.value
@@ -162,8 +168,7 @@ class _Replay:
                 self.ids[(kind, node.value)] = obj
                 return obj
         name_node = get("map_name") if kind is ObjectKind.MAP else get("prog_name")
-        name = _text(name_node) or None
-        return self.new(call, kind, fd, name=name)
+        return self.new(call, kind, fd, name=_text(name_node) or None)
 
     def learn(self, call: Syscall, attr: v.Struct, refs: dict[str, BpfObject]) -> None:
         """Facts a call tells about existing objects: pin paths, kernel ids."""
@@ -182,7 +187,9 @@ class _Replay:
 def replay(records: Sequence[Record]) -> ObjectTable:
     """The object table of a capture's records."""
     state = _Replay()
-    calls = [r for r in records if isinstance(r, Syscall) or (isinstance(r, OtherSyscall) and r.name == "close")]
+    calls = [
+        r for r in records if isinstance(r, Syscall) or (isinstance(r, OtherSyscall) and r.name == "close")
+    ]
     calls.sort(key=lambda r: r.lines[-1])  # in the order the calls returned
     for call in calls:
         if isinstance(call, Syscall):

@@ -15,7 +15,7 @@ import sys
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO, cast
 
 from bpflogs.errors import InputError
 
@@ -40,7 +40,7 @@ _CONTROL = bytes(b for b in range(32) if b not in (9, 10, 11, 12, 13, 27))
 class Source:
     """A capture opened for reading, yielding numbered lines."""
 
-    def __init__(self, name: str, stream: BinaryIO, max_line: int = DEFAULT_MAX_LINE) -> None:
+    def __init__(self, name: str, stream: io.BufferedReader, max_line: int = DEFAULT_MAX_LINE) -> None:
         self.name = name
         self._stream = stream
         self._max_line = max_line
@@ -65,7 +65,9 @@ class Source:
                     raw = raw[:-1]
                 yield number, raw.decode("utf-8", "surrogateescape")
         except (EOFError, lzma.LZMAError, gzip.BadGzipFile, zlib.error) as exc:
-            raise InputError(f"compressed stream is damaged or truncated ({exc})", self.name, number + 1) from None
+            raise InputError(
+                f"compressed stream is damaged or truncated ({exc})", self.name, number + 1
+            ) from None
         except OSError as exc:
             raise InputError(f"cannot read: {exc.strerror or exc}", self.name, number + 1) from None
 
@@ -110,20 +112,20 @@ def open_source(source: str | Path | BinaryIO, max_line: int = DEFAULT_MAX_LINE)
     else:
         raw = source
         name = str(getattr(source, "name", "<stream>"))
-    buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)  # type: ignore[arg-type]
+    buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(cast(Any, raw))
     try:
         head = buffered.peek(8)[:8]
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror or exc}", name) from None
-    stream: BinaryIO
+    stream: io.BufferedReader
     if head.startswith(_GZIP):
-        stream = io.BufferedReader(gzip.GzipFile(fileobj=buffered, mode="rb"))  # type: ignore[arg-type]
+        stream = io.BufferedReader(cast(Any, gzip.GzipFile(fileobj=buffered, mode="rb")))
     elif head.startswith(_XZ):
-        stream = io.BufferedReader(lzma.LZMAFile(buffered, mode="rb"))  # type: ignore[arg-type]
+        stream = io.BufferedReader(cast(Any, lzma.LZMAFile(buffered, mode="rb")))  # noqa: SIM115
     else:
-        stream = buffered  # type: ignore[assignment]
+        stream = buffered
     try:
-        first = stream.peek(4096)[:4096]  # type: ignore[attr-defined]
+        first = stream.peek(4096)[:4096]
     except (EOFError, lzma.LZMAError, gzip.BadGzipFile, zlib.error, OSError) as exc:
         raise InputError(f"compressed stream is damaged or truncated ({exc})", name) from None
     what = _sniff_binary(first)

@@ -71,8 +71,10 @@ class Result:
 
     @property
     def failed(self) -> bool:
-        return self.errno is not None or self.errno_number is not None or (
-            self.value is not None and self.value < 0
+        return (
+            self.errno is not None
+            or self.errno_number is not None
+            or (self.value is not None and self.value < 0)
         )
 
     def render(self) -> str:

@@ -116,8 +116,17 @@ class Opaque:
 
 
 Typed = Union[
-    int, str, Fd, Pointer, FlagSet, Bytes, Insns, Update, Opaque,
-    tuple["Typed", ...], Mapping[str, "Typed"],
+    int,
+    str,
+    Fd,
+    Pointer,
+    FlagSet,
+    Bytes,
+    Insns,
+    Update,
+    Opaque,
+    tuple["Typed", ...],
+    Mapping[str, "Typed"],
 ]
 
 _ELLIPSIS = Opaque("...")
@@ -217,10 +226,7 @@ def _code(node: v.Value) -> int | None:
             if alu_like and name in ("BPF_K", "BPF_X"):
                 code |= 0x08 if name == "BPF_X" else 0x00
                 continue
-            if alu_like:
-                bits = next((b for b, n in ops.items() if n == name), None)
-            else:
-                bits = _CODE_PARTS.get(name)
+            bits = next((b for b, n in ops.items() if n == name), None) if alu_like else _CODE_PARTS.get(name)
             if bits is None:
                 return None
             code |= bits
@@ -353,5 +359,7 @@ def typed_attr(command: str, attr: v.Value) -> Typed:
         inner = target.get("info.info") if isinstance(target, v.Struct) else None
         if isinstance(wrapper, dict) and inner is not None:
             members = schema.PROG_INFO if info is ObjectKind.PROG else schema.MAP_INFO
-            wrapper["info"] = convert(inner, FieldSpec("info", Kind.STRUCT, schema.Category.SEMANTIC, fields=members))
+            wrapper["info"] = convert(
+                inner, FieldSpec("info", Kind.STRUCT, schema.Category.SEMANTIC, fields=members)
+            )
     return typed

@@ -227,8 +227,19 @@ class ProgTestRun:
 
 
 View = (
-    MapCreate | ProgLoad | BtfLoad | LinkCreate | ObjPath | ObjGetInfo | MapElem | ProgAttach
-    | ProgQuery | RawTracepointOpen | GetNextId | GetFdById | ProgTestRun
+    MapCreate
+    | ProgLoad
+    | BtfLoad
+    | LinkCreate
+    | ObjPath
+    | ObjGetInfo
+    | MapElem
+    | ProgAttach
+    | ProgQuery
+    | RawTracepointOpen
+    | GetNextId
+    | GetFdById
+    | ProgTestRun
 )
 
 _VIEWS: dict[str, tuple[type[Any], str]] = {

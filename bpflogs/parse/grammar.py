@@ -12,14 +12,16 @@ __all__ = ["grammar_text", "lalr_parser"]
 
 def grammar_text(name: str) -> str:
     """The text of grammar file ``name``, from the installed package or the source tree."""
-    packaged = resources.files("bpflogs").joinpath("grammars", name)
+    packaged = resources.files("bpflogs").joinpath("grammars").joinpath(name)
     if packaged.is_file():
         return packaged.read_text(encoding="utf-8")
     source_tree = Path(__file__).resolve().parents[2] / "grammars" / name
     return source_tree.read_text(encoding="utf-8")
 
 
-def lalr_parser(name: str, transformer: lark.Transformer[lark.Token, object], start: str = "start") -> lark.Lark:
+def lalr_parser(
+    name: str, transformer: lark.Transformer[lark.Token, object], start: str = "start"
+) -> lark.Lark:
     """An LALR parser with the contextual lexer that runs ``transformer`` while parsing (no tree)."""
     return lark.Lark(
         grammar_text(name),

@@ -20,9 +20,7 @@ __all__ = ["LogicalLine", "logical_lines"]
 UNFINISHED = " <unfinished ...>"
 
 _SGR = re.compile(r"\x1b\[[0-9;]*m")
-_GLUED = re.compile(
-    r"strace: Process \d+ (?:attached(?: with \d+ threads)?|detached|suspended)$"
-)
+_GLUED = re.compile(r"strace: Process \d+ (?:attached(?: with \d+ threads)?|detached|suspended)$")
 # the line prefix of grammars/strace.lark, to find the pid and where the event starts
 _PREFIX = re.compile(
     r"(?:(\d{1,8})(?:<(?:\\.|[^\\>])*>)? +|\[pid +(\d+)(?:<(?:\\.|[^\\>])*>)?\] )?"

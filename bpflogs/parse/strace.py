@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 import lark
 from lark import Token, v_args
@@ -110,9 +110,19 @@ class _ToModel(lark.Transformer[Token, Any]):
 
         def build(prefix: r.Prefix) -> _Build:
             return lambda ll: r.Syscall(
-                line=ll.lines[0], lines=ll.lines, text=ll.text, prefix=prefix,
-                command=command_name(cmd), cmd=cmd, attr=attr, size=size, end=kind,
-                result=result, pad=pad, arg_names=arg_names, parts=ll.parts,
+                line=ll.lines[0],
+                lines=ll.lines,
+                text=ll.text,
+                prefix=prefix,
+                command=command_name(cmd),
+                cmd=cmd,
+                attr=attr,
+                size=size,
+                end=kind,
+                result=result,
+                pad=pad,
+                arg_names=arg_names,
+                parts=ll.parts,
             )
 
         return build
@@ -124,8 +134,16 @@ class _ToModel(lark.Transformer[Token, Any]):
 
         def build(prefix: r.Prefix) -> _Build:
             return lambda ll: r.OtherSyscall(
-                line=ll.lines[0], lines=ll.lines, text=ll.text, prefix=prefix, name=name,
-                args=text, end=kind, result=result, pad=pad, parts=ll.parts,
+                line=ll.lines[0],
+                lines=ll.lines,
+                text=ll.text,
+                prefix=prefix,
+                name=name,
+                args=text,
+                end=kind,
+                result=result,
+                pad=pad,
+                parts=ll.parts,
             )
 
         return build
@@ -135,8 +153,14 @@ class _ToModel(lark.Transformer[Token, Any]):
 
         def build(prefix: r.Prefix) -> _Build:
             return lambda ll: r.Resumed(
-                line=ll.lines[0], lines=ll.lines, text=ll.text, prefix=prefix, name=name,
-                rest=str(rest), result=result, pad=str(pad),
+                line=ll.lines[0],
+                lines=ll.lines,
+                text=ll.text,
+                prefix=prefix,
+                name=name,
+                rest=str(rest),
+                result=result,
+                pad=str(pad),
             )
 
         return build
@@ -158,18 +182,23 @@ class _ToModel(lark.Transformer[Token, Any]):
         duration = next((t[2:-1] for t in rest if t.type == "DURATION"), None)
         text = str(retval)
         if text.startswith("-1 ("):  # "-1 (errno 600)"
-            return r.Result(text, -1, errno_number=int(text[len("-1 (errno ") : -1]), notes=notes, duration=duration)
+            return r.Result(
+                text, -1, errno_number=int(text[len("-1 (errno ") : -1]), notes=notes, duration=duration
+            )
         if text.startswith(("-1 ", "? ")) and text.endswith(")"):
             name, _, message = text[3:].partition(" (")
             value = -1 if text[0] == "-" else None
             return r.Result(text, value, errno=name, message=message[:-1], notes=notes, duration=duration)
         if text.startswith("?"):
-            message = "unavailable" if text.endswith("<unavailable>") else None
-            return r.Result(text, None, message=message, notes=notes, duration=duration)
+            unavailable = "unavailable" if text.endswith("<unavailable>") else None
+            return r.Result(text, None, message=unavailable, notes=notes, duration=duration)
         number, _, decoration = text.partition("<")
         return r.Result(
-            text, _number(number).value, decoration=decoration[:-1] if decoration else None,
-            notes=notes, duration=duration,
+            text,
+            _number(number).value,
+            decoration=decoration[:-1] if decoration else None,
+            notes=notes,
+            duration=duration,
         )
 
     def signal(self, name: Token, info: Token) -> Any:
@@ -290,7 +319,7 @@ def _string(text: str) -> v.String:
 
 def _simple(cls: Any, **fields: Any) -> Callable[[r.Prefix], _Build]:
     def build(prefix: r.Prefix) -> _Build:
-        return lambda ll: cls(line=ll.lines[0], lines=ll.lines, text=ll.text, prefix=prefix, **fields)  # type: ignore[no-any-return]
+        return lambda ll: cls(line=ll.lines[0], lines=ll.lines, text=ll.text, prefix=prefix, **fields)
 
     return build
 
@@ -299,7 +328,7 @@ def _unprefixed(cls: Any, **fields: Any) -> Callable[[r.Prefix], _Build]:
     def build(prefix: r.Prefix) -> _Build:
         if prefix.text:
             raise _Reject("this kind of line has no prefix")
-        return lambda ll: cls(line=ll.lines[0], lines=ll.lines, text=ll.text, **fields)  # type: ignore[no-any-return]
+        return lambda ll: cls(line=ll.lines[0], lines=ll.lines, text=ll.text, **fields)
 
     return build
 
@@ -316,10 +345,12 @@ def _unparsed(ll: LogicalLine, message: str, column: int = 1, expected: Iterable
 def parse_line(ll: LogicalLine) -> r.Record:
     """Parse one logical line; a line that does not parse comes back as ``Unparsed``."""
     try:
-        build: _Build = _parser().parse(ll.text)
+        build = cast(_Build, _parser().parse(ll.text))
         return build(ll)
     except lark.exceptions.UnexpectedCharacters as exc:
-        return _unparsed(ll, f"unexpected character {ll.text[exc.pos_in_stream]!r}", exc.column, exc.allowed or ())
+        pos = exc.pos_in_stream or 0
+        char = ll.text[pos] if pos < len(ll.text) else ""
+        return _unparsed(ll, f"unexpected character {char!r}", exc.column, exc.allowed or ())
     except lark.exceptions.UnexpectedToken as exc:
         if exc.token.type == "$END":
             return _unparsed(ll, "line ends too early", len(ll.text) + 1, exc.expected)

@@ -14,7 +14,8 @@ def inert(text: str) -> str:
     """``text`` with every character that could drive a terminal replaced by an escape."""
     if not _UNSAFE.search(text) and text.isprintable():
         return text
-    text = _UNSAFE.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
-                       else f"\\u{ord(m.group()):04x}", text)
+    text = _UNSAFE.sub(
+        lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", text
+    )
     # undecodable input bytes (surrogateescape) shown as \xNN too
     return "".join(f"\\x{ord(c) - 0xDC00:02x}" if "\udc80" <= c <= "\udcff" else c for c in text)

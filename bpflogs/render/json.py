@@ -28,7 +28,9 @@ def typed_json(value: Typed) -> Any:
     if isinstance(value, (int, str)):
         return value
     if isinstance(value, Fd):
-        return value.number if value.decoration is None else {"fd": value.number, "decoration": value.decoration}
+        return (
+            value.number if value.decoration is None else {"fd": value.number, "decoration": value.decoration}
+        )
     if isinstance(value, Pointer):
         return None if value.address is None else hex(value.address)
     if isinstance(value, FlagSet):
@@ -40,7 +42,9 @@ def typed_json(value: Typed) -> Any:
             return {"string": value.text, "hex": value.value.hex(), "truncated": value.truncated}
         return {"string": text, "truncated": True} if value.truncated else text
     if isinstance(value, Insns):
-        insns = [{"code": i.code, "dst": i.dst, "src": i.src, "off": i.off, "imm": i.imm} for i in value.insns]
+        insns = [
+            {"code": i.code, "dst": i.dst, "src": i.src, "off": i.off, "imm": i.imm} for i in value.insns
+        ]
         return {"insns": insns, "truncated": True} if value.truncated else insns
     if isinstance(value, Update):
         return {"before": typed_json(value.before), "after": typed_json(value.after)}
@@ -74,8 +78,14 @@ def _prefix(prefix: r.Prefix) -> dict[str, Any]:
 
 
 def _object(obj: BpfObject) -> dict[str, Any]:
-    out: dict[str, Any] = {"label": obj.label, "kind": obj.kind.value, "index": obj.index,
-                           "line": obj.line, "fd": obj.fd, "origin": obj.origin}
+    out: dict[str, Any] = {
+        "label": obj.label,
+        "kind": obj.kind.value,
+        "index": obj.index,
+        "line": obj.line,
+        "fd": obj.fd,
+        "origin": obj.origin,
+    }
     for key in ("name", "path", "id"):
         val = getattr(obj, key)
         if val is not None:
@@ -84,9 +94,17 @@ def _object(obj: BpfObject) -> dict[str, Any]:
 
 
 _KINDS = {
-    r.Syscall: "syscall", r.OtherSyscall: "other_syscall", r.Resumed: "resumed", r.Signal: "signal",
-    r.Exit: "exit", r.Personality: "personality", r.StackFrame: "stack_frame", r.Message: "message",
-    r.SummaryLine: "summary", r.Blank: "blank", r.Unparsed: "unparsed",
+    r.Syscall: "syscall",
+    r.OtherSyscall: "other_syscall",
+    r.Resumed: "resumed",
+    r.Signal: "signal",
+    r.Exit: "exit",
+    r.Personality: "personality",
+    r.StackFrame: "stack_frame",
+    r.Message: "message",
+    r.SummaryLine: "summary",
+    r.Blank: "blank",
+    r.Unparsed: "unparsed",
 }
 
 
@@ -119,7 +137,9 @@ def record_json(record: r.Record, capture: Capture) -> dict[str, Any]:
     elif isinstance(record, r.Signal):
         out.update(signal=record.signal, info=record.info, stopped=record.stopped)
     elif isinstance(record, r.Exit):
-        out.update(exit=record.kind, status=record.status, signal=record.signal, core_dumped=record.core_dumped)
+        out.update(
+            exit=record.kind, status=record.status, signal=record.signal, core_dumped=record.core_dumped
+        )
     elif isinstance(record, r.Personality):
         out.update(process=record.process, mode=record.mode)
     elif isinstance(record, r.StackFrame):
@@ -147,8 +167,12 @@ def write_parse_json(captures: Iterable[Capture], out: TextIO) -> None:
         for record in capture.records:
             kind = _KINDS[type(record)]
             counts[kind] = counts.get(kind, 0) + 1
-        head = {"file": capture.name, "lines": capture.line_count, "counts": counts,
-                "unparsed_lines": [u.line for u in capture.unparsed]}
+        head = {
+            "file": capture.name,
+            "lines": capture.line_count,
+            "counts": counts,
+            "unparsed_lines": [u.line for u in capture.unparsed],
+        }
         out.write(json.dumps(head)[:-1])
         out.write(', "objects": ')
         out.write(json.dumps([_object(o) for o in capture.objects.objects]))
