@@ -15,14 +15,14 @@ from dataclasses import dataclass
 
 from bpflogs.model.records import Blank, Message, SummaryLine
 
-__all__ = ["LogicalLine", "logical_lines"]
+__all__ = ["PREFIX", "LogicalLine", "logical_lines"]
 
 UNFINISHED = " <unfinished ...>"
 
 _SGR = re.compile(r"\x1b\[[0-9;]*m")
 _GLUED = re.compile(r"strace: Process \d+ (?:attached(?: with \d+ threads)?|detached|suspended)$")
 # the line prefix of grammars/strace.lark, to find the pid and where the event starts
-_PREFIX = re.compile(
+PREFIX = re.compile(
     r"(?:(\d{1,8})(?:<(?:\\.|[^\\>])*>)? +|\[pid +(\d+)(?:<(?:\\.|[^\\>])*>)?\] )?"
     r"(?:\[[^\]\s]*:[^\]\s]*\] )?"
     r"(?:\d\d:\d\d:\d\d(?:\.\d+)? |\d{9,}(?:\.\d+)? )?"
@@ -50,7 +50,7 @@ Item = LogicalLine | Message | SummaryLine | Blank
 
 def _prefix(text: str) -> tuple[int | None, int]:
     """The pid (None without a pid prefix) and where the event starts."""
-    m = _PREFIX.match(text)
+    m = PREFIX.match(text)
     assert m is not None  # every part of the pattern is optional
     pid = m.group(1) or m.group(2)
     return (int(pid) if pid else None), m.end()

@@ -7,6 +7,7 @@ parser's message and column, never an exception.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import Any, cast
@@ -18,6 +19,7 @@ from bpflogs import schema
 from bpflogs.model import records as r
 from bpflogs.model import values as v
 from bpflogs.parse.grammar import lalr_parser
+from bpflogs.parse.lines import PREFIX as _PREFIX_END
 from bpflogs.parse.lines import LogicalLine, logical_lines
 
 __all__ = ["command_name", "parse_line", "parse_lines"]
@@ -342,6 +344,18 @@ def _unparsed(ll: LogicalLine, message: str, column: int = 1, expected: Iterable
     return r.Unparsed(ll.lines[0], ll.lines, ll.text, message, column, tuple(sorted(expected)))
 
 
+_EVENT_START = re.compile(r"[a-z_][a-z0-9_]*(#64)?\(|<\.\.\. |--- |\+\+\+ |\[ Process PID=| > |strace: ")
+
+
+def _where(ll: LogicalLine, column: int, what: str) -> str:
+    """A message for a failure at ``column``: foreign text, or what was wrong where."""
+    start = _PREFIX_END.match(ll.text)
+    event_col = (start.end() if start else 0) + 1
+    if column <= event_col and not _EVENT_START.match(ll.text, event_col - 1):
+        return "not a line strace writes (no syscall, signal, exit or strace message here)"
+    return what
+
+
 def parse_line(ll: LogicalLine) -> r.Record:
     """Parse one logical line; a line that does not parse comes back as ``Unparsed``."""
     try:
@@ -350,13 +364,15 @@ def parse_line(ll: LogicalLine) -> r.Record:
     except lark.exceptions.UnexpectedCharacters as exc:
         pos = exc.pos_in_stream or 0
         char = ll.text[pos] if pos < len(ll.text) else ""
-        return _unparsed(ll, f"unexpected character {char!r}", exc.column, exc.allowed or ())
+        message = _where(ll, exc.column, f"unexpected character {char!r}")
+        return _unparsed(ll, message, exc.column, exc.allowed or ())
     except lark.exceptions.UnexpectedToken as exc:
         if exc.token.type == "$END":
-            return _unparsed(ll, "line ends too early", len(ll.text) + 1, exc.expected)
-        return _unparsed(ll, f"unexpected {exc.token!s:.40}", exc.column, exc.expected)
+            return _unparsed(ll, "line ends too early (cut short?)", len(ll.text) + 1, exc.expected)
+        message = _where(ll, exc.column, f"unexpected {str(exc.token)[:40]!r}")
+        return _unparsed(ll, message, exc.column, exc.expected)
     except lark.exceptions.UnexpectedEOF as exc:
-        return _unparsed(ll, "line ends too early", len(ll.text) + 1, exc.expected)
+        return _unparsed(ll, "line ends too early (cut short?)", len(ll.text) + 1, exc.expected)
     except _Reject as exc:
         return _unparsed(ll, str(exc))
     except RecursionError:
