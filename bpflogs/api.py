@@ -6,18 +6,22 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import BinaryIO
 
-from bpflogs.errors import ParseError
+from bpflogs.errors import InputError, ParseError
 from bpflogs.model.capture import Capture
 from bpflogs.model.records import Unparsed
 from bpflogs.objects import replay
-from bpflogs.parse.strace import parse_lines as _parse_lines
+from bpflogs.parse.capture import parse_capture
 from bpflogs.read import DEFAULT_MAX_LINE, open_source
 
 __all__ = ["parse_file", "parse_lines", "parse_text"]
 
 
 def parse_lines(lines: Iterable[tuple[int, str]], name: str = "<lines>", strict: bool = False) -> Capture:
-    """A Capture from numbered lines (1-based number, text without its line ending)."""
+    """A Capture from numbered lines (1-based number, text without its line ending).
+
+    strace output, xlated dumps (text or bpftool JSON) and captures holding both are
+    recognised line by line.
+    """
     count = 0
 
     def counted() -> Iterable[tuple[int, str]]:
@@ -26,12 +30,17 @@ def parse_lines(lines: Iterable[tuple[int, str]], name: str = "<lines>", strict:
             count = number
             yield number, text
 
-    records = _parse_lines(counted())
+    try:
+        records, programs = parse_capture(counted(), name)
+    except InputError as exc:
+        if exc.path is None:
+            exc.path = name
+        raise
     if strict:
         bad = next((r for r in records if isinstance(r, Unparsed)), None)
         if bad is not None:
             raise ParseError(bad.message, name, bad.line, bad.column, bad.text)
-    return Capture.build(name, records, replay(records), count)
+    return Capture.build(name, records, replay(records), count, programs)
 
 
 def parse_file(

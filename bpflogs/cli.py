@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from rich.console import Console
+from rich.text import Text
 
 import bpflogs
 from bpflogs.api import parse_file
@@ -35,15 +36,16 @@ def _parser() -> argparse.ArgumentParser:
     sub = top.add_subparsers(dest="command", metavar="COMMAND", required=True)
     parse = sub.add_parser(
         "parse",
-        help="read strace logs and show their bpf() calls",
+        help="read strace logs and xlated dumps and show what they hold",
         description=(
-            "Read strace logs ('-' is stdin; .gz and .xz are read transparently) and show a "
-            "table of their bpf() calls with the objects their fds name, or the whole log as "
-            "JSON. Exit 0 when read, 1 with --strict if a line did not parse, 2 on unreadable "
-            "input."
+            "Read strace logs, bpftool xlated dumps (text or JSON) or captures holding both "
+            "('-' is stdin; .gz and .xz are read transparently). Shows a table of the bpf() "
+            "calls with the objects their fds name, and for each dumped program its functions, "
+            "calls, maps and source lines; --json writes everything as one document. Exit 0 when "
+            "read, 1 with --strict if a line did not parse, 2 on unreadable input."
         ),
     )
-    parse.add_argument("files", nargs="+", metavar="FILE", help="strace log; '-' for stdin")
+    parse.add_argument("files", nargs="+", metavar="FILE", help="strace log or xlated dump; '-' for stdin")
     parse.add_argument("--json", action="store_true", help="write every record as one JSON document")
     parse.add_argument(
         "--strict", action="store_true", help="report each line that does not parse and exit 1 if any"
@@ -77,12 +79,18 @@ def _parse(args: argparse.Namespace) -> int:
         write_parse_json(captures, sys.stdout)
     else:
         from bpflogs.render.calls import print_capture
+        from bpflogs.render.programs import print_program
 
         console = Console(highlight=False, emoji=False)
         if not console.is_terminal:
             console.width = 160  # files and pipes: no terminal width to fit
         for capture in captures:
-            print_capture(capture, console)
+            if capture.syscalls or not capture.programs:
+                print_capture(capture, console)
+            else:
+                console.print(Text(inert(capture.name), style="bold underline"))
+            for program in capture.programs:
+                print_program(program, console)
     if args.strict:
         for capture in captures:
             for bad in capture.unparsed:

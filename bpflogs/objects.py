@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from bpflogs import schema
 from bpflogs.model import values as v
 from bpflogs.model.capture import BpfObject, ObjectTable
-from bpflogs.model.records import OtherSyscall, Record, Syscall
+from bpflogs.model.records import OtherSyscall, Syscall
 from bpflogs.model.typed import info_kind
 from bpflogs.schema import FieldSpec, Kind, ObjectKind
 
@@ -184,7 +184,7 @@ class _Replay:
                 self.ids.setdefault((obj.kind, ident.value), obj)
 
 
-def replay(records: Sequence[Record]) -> ObjectTable:
+def replay(records: Sequence[object]) -> ObjectTable:
     """The object table of a capture's records."""
     state = _Replay()
     calls = [

@@ -5,10 +5,27 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from bpflogs.model.records import OtherSyscall, Record, Syscall, Unparsed
+from bpflogs.model.insn import FunctionHeader, InsnLine, OpcodeBytes, Program, ProgramHeader, SourceLine
+from bpflogs.model.records import (
+    Exit,
+    Message,
+    OtherSyscall,
+    Personality,
+    Record,
+    Resumed,
+    Signal,
+    Syscall,
+    Unparsed,
+)
 from bpflogs.schema import ObjectKind
 
-__all__ = ["BpfObject", "Capture", "ObjectTable"]
+__all__ = ["BpfObject", "Capture", "DumpRecord", "ObjectTable"]
+
+
+DumpRecord = InsnLine | SourceLine | FunctionHeader | ProgramHeader | OpcodeBytes
+
+
+_STRACE_EVENTS = (Syscall, OtherSyscall, Resumed, Signal, Exit, Personality, Message)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,17 +80,24 @@ class ObjectTable:
 
 @dataclass(frozen=True, slots=True)
 class Capture:
-    """Everything read from one log. ``records`` accounts for every input line."""
+    """Everything read from one capture. ``records`` accounts for every input line.
+
+    A capture may hold strace output (``syscalls``), xlated dumps (``programs``) or both.
+    """
 
     name: str
-    records: tuple[Record, ...]
+    records: tuple[Record | DumpRecord, ...]
     objects: ObjectTable
     line_count: int
     syscalls: tuple[Syscall, ...] = ()
     unparsed: tuple[Unparsed, ...] = ()
+    programs: tuple[Program, ...] = ()
 
     @classmethod
-    def build(cls, name: str, records: list[Record], objects: ObjectTable, line_count: int) -> Capture:
+    def build(
+        cls, name: str, records: list[Record | DumpRecord], objects: ObjectTable, line_count: int,
+        programs: list[Program] | None = None,
+    ) -> Capture:  # fmt: skip
         return cls(
             name=name,
             records=tuple(records),
@@ -81,4 +105,13 @@ class Capture:
             line_count=line_count,
             syscalls=tuple(r for r in records if isinstance(r, Syscall)),
             unparsed=tuple(r for r in records if isinstance(r, Unparsed)),
+            programs=tuple(programs or ()),
         )
+
+    @property
+    def kind(self) -> str:
+        """``strace``, ``xlated``, ``mixed`` or ``empty``: what the capture holds."""
+        has_calls = any(isinstance(rec, _STRACE_EVENTS) for rec in self.records)
+        if has_calls and self.programs:
+            return "mixed"
+        return "strace" if has_calls else "xlated" if self.programs else "empty"

@@ -16,7 +16,10 @@ from bpflogs.model.values import Changed, Struct, Value
 __all__ = [
     "Blank",
     "CallEnd",
+    "Command",
+    "Comment",
     "Exit",
+    "JsonLine",
     "Message",
     "OtherSyscall",
     "Personality",
@@ -322,6 +325,43 @@ class Unparsed:
         return self.text
 
 
+@dataclass(frozen=True, slots=True)
+class Comment:
+    """A ``# ...`` line someone put between the parts of a capture."""
+
+    line: int
+    lines: tuple[int, ...]
+    text: str
+
+    def render(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """A ``$ bpftool prog dump xlated ...`` line: the command that made what follows."""
+
+    line: int
+    lines: tuple[int, ...]
+    text: str
+    command: str  # after "$ "
+
+    def render(self) -> str:
+        return f"$ {self.command}"
+
+
+@dataclass(frozen=True, slots=True)
+class JsonLine:
+    """A line of a bpftool JSON document (the document's programs are on the Capture)."""
+
+    line: int
+    lines: tuple[int, ...]
+    text: str
+
+    def render(self) -> str:
+        return self.text
+
+
 Record = (
     Syscall
     | OtherSyscall
@@ -333,5 +373,8 @@ Record = (
     | Message
     | SummaryLine
     | Blank
+    | Comment
+    | Command
+    | JsonLine
     | Unparsed
 )

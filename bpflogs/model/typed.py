@@ -147,7 +147,10 @@ def _int(node: v.Value) -> int | None:
     if isinstance(node, v.Macro) and node.name == "makedev" and len(node.args) == 2:
         major, minor = _int(node.args[0]), _int(node.args[1])
         if major is not None and minor is not None:
-            return (major << 8) | minor  # old-style encoding, enough to compare two values
+            # glibc's makedev(): strace prints makedev(major(dev), minor(dev)), -X raw prints dev
+            return (
+                (minor & 0xFF) | ((major & 0xFFF) << 8) | ((minor & ~0xFF) << 12) | ((major & ~0xFFF) << 32)
+            )
     return None
 
 
@@ -213,6 +216,8 @@ for _alias, _name in schema.INSN_ALIASES.items():
 
 
 def _code(node: v.Value) -> int | None:
+    if isinstance(node, v.Commented) and isinstance(node.value, v.Flags):
+        node = node.value  # "BPF_ALU64|BPF_X|0xf0 /* BPF_??? */": the comment names nothing
     if isinstance(node, v.Flags):
         names = [i.name for i in node.items if isinstance(i, v.Symbol)]
         code = node.unknown_bits

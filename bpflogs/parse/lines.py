@@ -123,7 +123,9 @@ def logical_lines(numbered: Iterable[tuple[int, str]]) -> Iterator[Item]:
             key: int | None = pid
             if key not in pending or pending[key][1] != name:
                 # no pid prefix on one of the halves: the most recent call of that name
-                key = next((k for k in reversed(pending) if pending[k][1] == name), -1)
+                # (a resumed line with a pid never takes another pid's call)
+                keys = reversed(pending) if pid is None else (k for k in (None,) if k in pending)
+                key = next((k for k in keys if pending[k][1] == name), -1)
             if key != -1:
                 first, _ = pending.pop(key)
                 joined = first.text[: -len(UNFINISHED)] + text[resumed.end() :]

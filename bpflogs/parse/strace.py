@@ -35,7 +35,7 @@ def _number(text: str) -> v.Number:
     neg = text.startswith("-")
     body = text[1:] if neg else text
     value = int(body, 16) if body.startswith(("0x", "0X")) else int(body, 10)
-    return v.Number(-value if neg else value, text)
+    return v.Number(-value if neg else value, str(text))  # a plain str, not the lexer's Token
 
 
 def _comment(token: str) -> str:

@@ -11,11 +11,28 @@ from collections.abc import Iterable, Mapping
 from typing import Any, TextIO
 
 from bpflogs.model import records as r
-from bpflogs.model.capture import BpfObject, Capture
+from bpflogs.model.capture import BpfObject, Capture, DumpRecord
+from bpflogs.model.insn import (
+    FunctionHeader,
+    InsnLine,
+    Instruction,
+    OpcodeBytes,
+    Program,
+    ProgramHeader,
+    SourceLine,
+)
+from bpflogs.model.records import Record
 from bpflogs.model.typed import Bytes, Fd, FlagSet, Insns, Opaque, Pointer, Typed, Update, convert, typed_attr
 from bpflogs.schema import SIZE_ARGUMENT
 
-__all__ = ["PARSE_SCHEMA_VERSION", "record_json", "typed_json", "write_parse_json"]
+__all__ = [
+    "PARSE_SCHEMA_VERSION",
+    "instruction_json",
+    "program_json",
+    "record_json",
+    "typed_json",
+    "write_parse_json",
+]
 
 PARSE_SCHEMA_VERSION = 1
 
@@ -93,7 +110,15 @@ def _object(obj: BpfObject) -> dict[str, Any]:
     return out
 
 
-_KINDS = {
+_KINDS: dict[type, str] = {
+    InsnLine: "insn",
+    SourceLine: "source",
+    FunctionHeader: "function_header",
+    ProgramHeader: "program_header",
+    OpcodeBytes: "opcodes",
+    r.Comment: "comment",
+    r.Command: "command",
+    r.JsonLine: "json",
     r.Syscall: "syscall",
     r.OtherSyscall: "other_syscall",
     r.Resumed: "resumed",
@@ -108,7 +133,65 @@ _KINDS = {
 }
 
 
-def record_json(record: r.Record, capture: Capture) -> dict[str, Any]:
+def instruction_json(insn: Instruction) -> dict[str, Any]:
+    """An instruction's typed fields (those its form has)."""
+    out: dict[str, Any] = {"slot": insn.slot, "opcode": insn.opcode, "op": insn.op, "class": insn.cls}
+    for key in ("dst", "src"):
+        reg = getattr(insn, key)
+        if reg is not None:
+            out[key] = str(reg)
+    for key in ("imm", "off", "size", "cond", "target"):
+        val = getattr(insn, key)
+        if val is not None:
+            out[key] = val
+    if insn.signed:
+        out["signed"] = True
+    if insn.call is not None:
+        call: dict[str, Any] = {"kind": insn.call.kind.value, "name": insn.call.name}
+        if insn.call.suffix is not None:
+            call["suffix"] = insn.call.suffix
+        if insn.call.function is not None:
+            call["function"] = insn.call.function
+        out["call"] = call
+    if insn.map is not None:
+        out["map"] = {
+            "id": insn.map.id,
+            "index": insn.map.index,
+            "value": insn.map.value,
+            "offset": insn.map.offset,
+        }
+    if insn.raw is not None:
+        out["raw"] = insn.raw.hex()
+    if insn.flags:
+        out["flags"] = list(insn.flags)
+    out["text"] = insn.text
+    return out
+
+
+def program_json(program: Program) -> dict[str, Any]:
+    """A program: header facts, functions with instruction counts, source lines, instructions."""
+    out: dict[str, Any] = {"name": program.name, "line": program.line, "origin": program.origin}
+    for key in ("id", "type", "tag"):
+        val = getattr(program, key)
+        if val is not None:
+            out[key] = val
+    out["insns"] = len(program.instructions)
+    out["slots"] = program.slots
+    if program.traits:
+        out["traits"] = list(program.traits)
+    out["functions"] = [
+        {"name": f.name, "signature": f.signature, "start": f.start, "insns": len(f.instructions)}
+        for f in program.functions
+    ]
+    out["sources"] = [
+        {"slot": slot, "source": s.source, "file": s.file, "line_num": s.line_num, "line_col": s.line_col}
+        for slot, s in program.sources
+    ]
+    out["instructions"] = [instruction_json(i) for i in program.instructions]
+    return out
+
+
+def record_json(record: Record | DumpRecord, capture: Capture) -> dict[str, Any]:
     """One record as a JSON object (``kind``, ``line``, ``lines``, ``text`` and its typed fields)."""
     out: dict[str, Any] = {"kind": _KINDS[type(record)], "line": record.line}
     if len(record.lines) > 1:
@@ -146,6 +229,16 @@ def record_json(record: r.Record, capture: Capture) -> dict[str, Any]:
         out["frame"] = record.frame
     elif isinstance(record, r.Message):
         out["message"] = record.message
+    elif isinstance(record, InsnLine):
+        out["slot"] = record.insn.slot
+    elif isinstance(record, SourceLine):
+        out["source"] = record.source
+    elif isinstance(record, FunctionHeader):
+        out["function"] = record.name
+    elif isinstance(record, ProgramHeader):
+        out.update(id=record.id, type=record.type, name=record.name, tag=record.tag)
+    elif isinstance(record, r.Command):
+        out["command"] = record.command
     elif isinstance(record, r.Unparsed):
         out.update(column=record.column, message=record.message)
         if record.expected:
@@ -174,8 +267,13 @@ def write_parse_json(captures: Iterable[Capture], out: TextIO) -> None:
             "unparsed_lines": [u.line for u in capture.unparsed],
         }
         out.write(json.dumps(head)[:-1])
-        out.write(', "objects": ')
+        out.write(f', "kind": {json.dumps(capture.kind)}, "objects": ')
         out.write(json.dumps([_object(o) for o in capture.objects.objects]))
+        out.write(', "programs": [')
+        for j, program in enumerate(capture.programs):
+            out.write(",\n" if j else "\n")
+            out.write(json.dumps(program_json(program)))
+        out.write("]")
         out.write(', "records": [')
         for i, record in enumerate(capture.records):
             out.write(",\n" if i else "\n")

@@ -1,0 +1,548 @@
+"""bpftool xlated dumps into typed instructions and programs.
+
+``parse_dump_line`` maps one line onto a record (an ``Unparsed`` one when the
+grammar rejects it); ``assemble`` groups a dump's records into ``Program``s:
+opcode bytes join the instruction above them, jump and call targets become
+absolute slots, functions are cut at their BTF headers (or, without BTF, at
+pseudo-call targets), and every instruction is cross-checked against its
+opcode byte and, when present, its raw bytes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable, Sequence
+from functools import lru_cache
+from typing import Any, cast
+
+import lark
+from lark import Token, v_args
+
+from bpflogs import opcodes
+from bpflogs.model import insn as m
+from bpflogs.model.capture import DumpRecord
+from bpflogs.model.records import Unparsed
+from bpflogs.parse.grammar import lalr_parser
+
+__all__ = ["DumpRecord", "assemble", "check", "instruction", "parse_dump_line", "split_functions"]
+
+_Build = Callable[[int, str], DumpRecord]
+
+_LINUM = re.compile(r" ?\[file:([^\]]*) line_num:(\d+) line_col:(\d+)\]$")
+_SIZES = {"8": 1, "16": 2, "32": 4, "64": 8}
+_SUBPROG_SYMBOL = re.compile(r"bpf_prog_[0-9a-f]{16}_(.+)")
+
+
+def _reg(tok: str) -> m.Reg:
+    return m.Reg(int(tok[1:]), 64 if tok[0] == "r" else 32)
+
+
+def _size(tok: str) -> int:
+    return _SIZES[tok[1:]]
+
+
+def _int(tok: str) -> int:
+    return int(tok, 16) if tok.startswith("0x") else int(tok)
+
+
+def _operand(value: m.Reg | Token) -> dict[str, Any]:
+    return {"src": value} if isinstance(value, m.Reg) else {"imm": _int(value)}
+
+
+@v_args(inline=True)
+class _ToModel(lark.Transformer[Token, Any]):
+    """Instruction forms into Instruction field dicts; lines into record builders."""
+
+    # ------------------------------------------------------------ lines
+    def start(self, line: _Build) -> _Build:
+        return line
+
+    def insn_line(self, index: Token, opcode: Token, fields: dict[str, Any]) -> _Build:
+        slot = int(index.strip()[:-1])
+        indent = index[: len(index) - len(index.lstrip())]
+        code = int(opcode, 16)
+        rel = fields.pop("rel", None)
+        if rel is not None:  # jumps and pseudo-calls count from the next slot
+            fields["target"] = slot + 1 + rel
+        start = len(index) + len("(cc) ")
+        cls = opcodes.class_name(code)
+
+        def build(n: int, line: str) -> DumpRecord:
+            insn = m.Instruction(slot=slot, opcode=code, text=line[start:], cls=cls, **fields)
+            return m.InsnLine(n, (n,), line, insn, indent)
+
+        return build
+
+    def bug_line(self, index: Token, bug: Token) -> _Build:
+        slot = int(index.strip()[:-1])
+        indent = index[: len(index) - len(index.lstrip())]
+        code_text = bug.rsplit("_", 1)[-1]
+        cls = None
+        if re.fullmatch(r"[0-9a-f]{2}", code_text):
+            cls = opcodes.class_name(int(code_text, 16))
+        flag = (
+            "bug-line: this bpftool's disassembler does not know the instruction (dump with a newer bpftool)"
+        )
+        insn = m.Instruction(slot=slot, opcode=None, op="bug", text=str(bug), cls=cls, flags=(flag,))
+        return lambda n, line: m.InsnLine(n, (n,), line, insn, indent)
+
+    def source_line(self, tok: Token) -> _Build:
+        text = str(tok)
+        body = text.rstrip(" \t")
+        trailing = text[len(body) :]
+        indent = body[: len(body) - len(body.lstrip(" \t"))]
+        body = body[len(indent) + 1 :]  # after ";"
+        file = line_num = line_col = None
+        linum = _LINUM.search(body) if tok.type == "SOURCE_LINUM" else None
+        if linum is not None:
+            file, line_num, line_col = linum.group(1), int(linum.group(2)), int(linum.group(3))
+            body = body[: linum.start()]
+        separator = " " if body.startswith(" ") else ""
+        source = body[len(separator) :]
+        return lambda n, line: m.SourceLine(
+            n, (n,), line, source, file, line_num, line_col, indent, separator, trailing
+        )
+
+    def func_header(self, tok: Token) -> _Build:
+        text = str(tok)
+        body = text.rstrip(" \t")
+        trailing = text[len(body) :]
+        signature = body[:-1]
+        head = signature.split("(", 1)[0].rstrip()
+        name = re.split(r"[\s*]+", head)[-1]
+        return lambda n, line: m.FunctionHeader(n, (n,), line, signature, name, trailing)
+
+    def prog_header(self, index: Token, rest: Token) -> _Build:
+        ident = int(index.strip()[:-1])
+        fields = str(rest).split("  ")
+        kind = fields[0]
+        name = tag = None
+        for part in fields[1:]:
+            key, _, value = part.partition(" ")
+            if key == "name":
+                name = value
+            elif key == "tag":
+                tag = value
+        return lambda n, line: m.ProgramHeader(n, (n,), line, ident, kind, name, tag, str(rest))
+
+    def opcodes_line(self, tok: Token) -> _Build:
+        text = str(tok)
+        body = text.rstrip(" \t")
+        trailing = text[len(body) :]
+        indent = body[: len(body) - len(body.lstrip(" \t"))]
+        data = bytes(int(b, 16) for b in body.split())
+        return lambda n, line: m.OpcodeBytes(n, (n,), line, data, indent, trailing)
+
+    # ------------------------------------------------------------ instruction forms
+    def REG(self, tok: Token) -> m.Reg:  # Lark calls terminal callbacks by the terminal's name
+        return _reg(tok)
+
+    def alu(self, dst: m.Reg, op: Token, operand: Any) -> dict[str, Any]:
+        sym = op.strip()
+        name, _ = opcodes.ALU_OPS[sym]
+        return {"op": name, "dst": dst, "signed": sym.startswith("s"), **_operand(operand)}
+
+    def alu_legacy(self, _u32: Token, dst: m.Reg, op: Token, _u32b: Token, operand: Any) -> dict[str, Any]:
+        fields = self.alu(dst, op, operand)
+        # "(u32) r1 += (u32) r2": the 32-bit view printed with 64-bit names (kernels <= 5.0)
+        fields["dst"] = m.Reg(dst.number, 32)
+        if isinstance(fields.get("src"), m.Reg):
+            fields["src"] = m.Reg(fields["src"].number, 32)
+        return fields
+
+    def mov(self, dst: m.Reg, operand: Any) -> dict[str, Any]:
+        return {"op": "mov", "dst": dst, **_operand(operand)}
+
+    def neg(self, dst: m.Reg, neg: Token) -> dict[str, Any]:
+        return {"op": "neg", "dst": dst, "src": _reg(neg[1:])}
+
+    def neg_legacy(self, dst: m.Reg, _u32: Token, neg: Token) -> dict[str, Any]:
+        return {"op": "neg", "dst": m.Reg(dst.number, 32), "src": m.Reg(int(neg[2:]), 32)}
+
+    def movsx(self, dst: m.Reg, size: Token, src: m.Reg) -> dict[str, Any]:
+        bits = int(size[1:])
+        return {"op": "movsx", "dst": dst, "src": src, "size": bits // 8, "off": bits, "signed": True}
+
+    def endian(self, dst: m.Reg, kind: Token, src: m.Reg) -> dict[str, Any]:
+        match = re.fullmatch(r"(le|be|bswap)(\d+)", str(kind))
+        assert match is not None
+        return {"op": match.group(1), "dst": dst, "imm": int(match.group(2))}
+
+    def addr_space_cast(self, dst: m.Reg, src: m.Reg, to_as: Token, from_as: Token) -> dict[str, Any]:
+        return {
+            "op": "addr_space_cast",
+            "dst": dst,
+            "src": src,
+            "off": 1,
+            "imm": (int(to_as) << 16) | int(from_as),
+        }
+
+    def percpu(self, dst: m.Reg, src: m.Reg) -> dict[str, Any]:
+        return {"op": "percpu_addr", "dst": dst, "src": src, "off": -1}
+
+    def mem(self, size: Token, base: m.Reg, off: Token) -> dict[str, Any]:
+        return {"size": _size(size), "signed": size.startswith("s"), "base": base, "off": int(off)}
+
+    def load(self, dst: m.Reg, mem: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "op": "load",
+            "dst": dst,
+            "src": mem["base"],
+            "size": mem["size"],
+            "off": mem["off"],
+            "signed": mem["signed"],
+        }
+
+    def store(self, mem: dict[str, Any], operand: Any) -> dict[str, Any]:
+        return {
+            "op": "store",
+            "dst": mem["base"],
+            "size": mem["size"],
+            "off": mem["off"],
+            **_operand(operand),
+        }
+
+    def ld_abs(self, dst: m.Reg, size: Token, imm: Token) -> dict[str, Any]:
+        return {"op": "ld_abs", "dst": dst, "size": _size(size), "imm": int(imm)}
+
+    def ld_ind(self, dst: m.Reg, size: Token, src: m.Reg, imm: Token) -> dict[str, Any]:
+        return {"op": "ld_ind", "dst": dst, "src": src, "size": _size(size), "imm": int(imm)}
+
+    def atomic(self, mem: dict[str, Any], op: Token, src: m.Reg) -> dict[str, Any]:
+        name = {"+=": "add", "|=": "or", "&=": "and", "^=": "xor"}[op.strip()]
+        return {
+            "op": f"atomic_{name}",
+            "dst": mem["base"],
+            "src": src,
+            "size": mem["size"],
+            "off": mem["off"],
+        }
+
+    def atomic_fetch(
+        self, result: m.Reg, fn: Token, size: Token, base: m.Reg, off: Token, src: m.Reg
+    ) -> dict[str, Any]:
+        op = str(fn).split("_", 1)[1]  # "fetch_add", "xchg"
+        return {"op": op, "dst": base, "src": src, "size": _size(size), "off": int(off)}
+
+    def cmpxchg(
+        self, result: m.Reg, _fn: Token, size: Token, base: m.Reg, off: Token, _r0: m.Reg, src: m.Reg
+    ) -> dict[str, Any]:
+        return {"op": "cmpxchg", "dst": base, "src": src, "size": _size(size), "off": int(off)}
+
+    def load_acquire(self, dst: m.Reg, size: Token, src: m.Reg, off: Token) -> dict[str, Any]:
+        return {"op": "load_acquire", "dst": dst, "src": src, "size": _size(size), "off": int(off)}
+
+    def store_release(self, size: Token, dst: m.Reg, off: Token, src: m.Reg) -> dict[str, Any]:
+        return {"op": "store_release", "dst": dst, "src": src, "size": _size(size), "off": int(off)}
+
+    def imm64(self, dst: m.Reg, value: Token) -> dict[str, Any]:
+        return {"op": "ld_imm64", "dst": dst, "imm": int(value, 16)}
+
+    def imm64_map(self, dst: m.Reg, ident: Token) -> dict[str, Any]:
+        return {"op": "ld_imm64", "dst": dst, "map": m.MapRef(int(ident))}
+
+    def imm64_map_value(self, dst: m.Reg, ident: Token, index: Token, off: Token) -> dict[str, Any]:
+        return {"op": "ld_imm64", "dst": dst, "map": m.MapRef(int(ident), None, True, int(off))}
+
+    def imm64_map_idx(self, dst: m.Reg, index: Token, off: Token) -> dict[str, Any]:
+        return {"op": "ld_imm64", "dst": dst, "map": m.MapRef(None, int(index), True, int(off))}
+
+    def imm64_subprog(self, dst: m.Reg, rel: Token) -> dict[str, Any]:
+        return {"op": "ld_imm64", "dst": dst, "imm": int(rel), "rel": int(rel)}
+
+    def jump(self, dst: m.Reg, cond: Token, operand: Any, pcrel: Token) -> dict[str, Any]:
+        sym = cond.strip()
+        name = opcodes.JMP_CONDS[sym][0] if sym in opcodes.JMP_CONDS else "unknown"
+        return {
+            "op": name,
+            "dst": dst,
+            "cond": sym,
+            "signed": sym.startswith("s"),
+            "off": int(pcrel[2:]),
+            "rel": int(pcrel[2:]),
+            **_operand(operand),
+        }
+
+    def goto(self, kind: Token, pcrel: Token) -> dict[str, Any]:
+        op = {"goto": "ja", "gotol": "gotol", "may_goto": "may_goto"}[kind.strip()]
+        rel = int(pcrel[2:])
+        return {"op": op, "rel": rel, **({"imm": rel} if op == "gotol" else {"off": rel})}
+
+    def gotox(self, reg: m.Reg) -> dict[str, Any]:
+        return {"op": "gotox", "dst": reg}
+
+    def call_pc(self, pcrel: Token, symbol: Token | None = None) -> dict[str, Any]:
+        rel = int(pcrel[2:])
+        function = None
+        if symbol is not None:
+            match = _SUBPROG_SYMBOL.fullmatch(symbol)
+            function = match.group(1) if match else None
+        target = m.CallTarget(
+            m.CallKind.SUBPROG,
+            None if symbol is None else str(symbol),
+            None if symbol is None else str(symbol),
+            function,
+        )
+        return {"op": "call", "off": rel, "rel": rel, "call": target}
+
+    def call_sym(self, symbol: Token, number: Token) -> dict[str, Any]:
+        name = str(symbol)
+        if name == "bpf_tail_call":
+            kind = m.CallKind.TAIL_CALL
+        elif name == "unknown" or name.startswith("0x"):
+            kind = m.CallKind.UNKNOWN
+        else:
+            kind = m.CallKind.HELPER
+        return {"op": "call", "imm": int(number), "call": m.CallTarget(kind, name, int(number))}
+
+    def call_bare(self, symbol: Token) -> dict[str, Any]:
+        name = str(symbol)
+        kind = m.CallKind.UNKNOWN if name == "unknown" else m.CallKind.HELPER
+        return {"op": "call", "call": m.CallTarget(kind, name)}
+
+    def exit(self, _tok: Token) -> dict[str, Any]:
+        return {"op": "exit"}
+
+    def nospec(self, _tok: Token) -> dict[str, Any]:
+        return {"op": "nospec"}
+
+    def class_only(self, tok: Token) -> dict[str, Any]:
+        return {"op": "unknown"}
+
+
+@lru_cache(maxsize=1)
+def _parser() -> lark.Lark:
+    return lalr_parser("xlated.lark", _ToModel())
+
+
+def instruction(slot: int, disasm: str) -> m.Instruction | None:
+    """The instruction of a JSON ``disasm`` text (``"(bf) r6 = r1"``) at ``slot``."""
+    record = parse_dump_line(0, f"{slot}: {disasm}")
+    return record.insn if isinstance(record, m.InsnLine) else None
+
+
+def parse_dump_line(number: int, text: str) -> DumpRecord | Unparsed:
+    """One line of a dump as its record; ``Unparsed`` when it is no dump line."""
+    try:
+        build = cast(_Build, _parser().parse(text))
+    except lark.exceptions.UnexpectedInput as exc:
+        column = getattr(exc, "column", 1) or 1
+        return Unparsed(number, (number,), text, "not a line of a bpftool xlated dump", column)
+    return build(number, text)
+
+
+# ---------------------------------------------------------------- cross-checks
+
+_ALU = {"add", "sub", "mul", "div", "or", "and", "lsh", "rsh", "mod", "xor", "arsh", "mov", "neg"}
+
+
+def _expected(insn: m.Instruction) -> int | None:
+    op = insn.op
+    width = insn.dst.width if insn.dst is not None else None
+    reg_src = insn.src is not None
+    if op == "load" and insn.signed:
+        op = "load_signed"
+    if op in opcodes.ATOMIC_IMM:
+        return opcodes.expected_opcode("atomic_add", size=insn.size)
+    if op in ("load", "load_signed", "store", "ld_abs", "ld_ind"):
+        return opcodes.expected_opcode(op, size=insn.size, reg_src=reg_src)
+    return opcodes.expected_opcode(op, width=width, reg_src=reg_src)
+
+
+def _text_fields(insn: m.Instruction) -> dict[str, int | None]:
+    """What the text says of each raw field (None: the text does not show it)."""
+    op = insn.op
+    fields: dict[str, int | None] = {
+        "dst": insn.dst.number if insn.dst is not None else None,
+        "src": insn.src.number if insn.src is not None else None,
+        "off": insn.off,
+        "imm": insn.imm,
+    }
+    if op in _ALU:
+        fields["off"] = (1 if insn.signed else 0) if op in ("div", "mod") else (0 if op == "mov" else None)
+        if op == "neg":
+            fields["src"] = None
+    elif op in opcodes.ATOMIC_IMM:
+        fields["imm"] = opcodes.ATOMIC_IMM[op]
+    elif op in ("le", "be", "bswap"):
+        fields["src"] = None
+    elif op == "ld_imm64":
+        ref = insn.map
+        if ref is not None:
+            ident = ref.id if ref.id is not None else ref.index
+            fields["src"] = (6 if ref.index is not None else 2) if ref.value else 1
+            fields["imm"] = None
+            fields["imm64"] = None if ident is None else (ref.offset << 32) | ident if ref.value else None
+            if not ref.value:
+                fields["imm"] = ident
+        elif insn.target is not None:  # subprog[+N]: the second slot holds an internal index
+            fields["src"] = 4
+        else:
+            fields["src"] = 0
+            fields["imm64"], fields["imm"] = (insn.imm or 0) & (2**64 - 1), None
+    elif op == "call" and insn.call is not None and insn.call.kind is m.CallKind.SUBPROG:
+        # a JITed program keeps the pc-relative offset in off (imm is the subprog index)
+        fields["src"], fields["imm"] = 1, None
+    elif op == "ja" or op == "may_goto":
+        fields["imm"] = None
+    return fields
+
+
+def check(insn: m.Instruction) -> m.Instruction:
+    """``insn`` with flags where its text contradicts its opcode byte or raw bytes.
+
+    Also refines what only the bytes tell: a call with src_reg 2 is a kfunc.
+    """
+    flags = list(insn.flags)
+    changes: dict[str, Any] = {}
+    if insn.opcode is not None:
+        expected = _expected(insn)
+        if insn.op == "unknown" or expected is None:
+            flags.append(f"text-contradicts-opcode: '{insn.text}' is no form of opcode 0x{insn.opcode:02x}")
+        elif expected != insn.opcode:
+            reads = f"the text reads as opcode 0x{expected:02x}"
+            flags.append(f"text-contradicts-opcode: {reads}, the dump says 0x{insn.opcode:02x}")
+    raw = opcodes.decode(insn.raw) if insn.raw is not None else None
+    if raw is not None:
+        if insn.opcode is not None and raw.code != insn.opcode:
+            flags.append(f"text-contradicts-opcode: bytes have opcode 0x{raw.code:02x}")
+        elif insn.opcode is not None:
+            for problem in opcodes.mismatches(_text_fields(insn), raw):
+                flags.append(f"text-contradicts-opcode: {problem}")
+        if insn.op == "call" and insn.call is not None and raw.src == 2:
+            changes["call"] = dataclasses.replace(insn.call, kind=m.CallKind.KFUNC)
+        if insn.op == "bug":
+            changes["cls"] = opcodes.class_name(raw.code)
+    if flags != list(insn.flags):
+        changes["flags"] = tuple(flags)
+    return dataclasses.replace(insn, **changes) if changes else insn
+
+
+# ---------------------------------------------------------------- programs
+
+
+def split_functions(
+    insns: Sequence[m.Instruction], heads: dict[int, m.FunctionHeader], name: str
+) -> tuple[m.Function, ...]:
+    starts: dict[int, tuple[str, str | None]] = {s: (h.name, h.signature) for s, h in heads.items()}
+    if not starts and insns:
+        # no BTF: functions start at the program's first slot and at pseudo-call targets
+        starts[insns[0].slot] = (name, None)
+        for insn in insns:
+            if insn.call is not None and insn.call.kind is m.CallKind.SUBPROG and insn.target is not None:
+                label = insn.call.function or f"func@{insn.target}"
+                starts.setdefault(insn.target, (label, None))
+    elif insns and insns[0].slot not in starts:
+        starts[insns[0].slot] = (name, None)
+    order = sorted(starts)
+    out = []
+    for i, start in enumerate(order):
+        end = order[i + 1] if i + 1 < len(order) else None
+        body = tuple(x for x in insns if x.slot >= start and (end is None or x.slot < end))
+        fname, signature = starts[start]
+        out.append(m.Function(fname, signature, start, body))
+    return tuple(out)
+
+
+def assemble(
+    records: Sequence[DumpRecord | Unparsed], name: str | None = None
+) -> tuple[list[DumpRecord | Unparsed], list[m.Program]]:
+    """Join opcode bytes to instructions, check them, and group the dump into programs.
+
+    Returns the records (instruction lines carrying their checked instructions)
+    and the programs. A new program starts at a program header or where the slot
+    numbering starts again at 0.
+    """
+    out: list[DumpRecord | Unparsed] = []
+    programs: list[m.Program] = []
+    state = _Gather(name)
+    last_insn: int | None = None  # index in ``out`` of the last instruction line
+    for record in records:
+        if isinstance(record, m.OpcodeBytes) and last_insn is not None:
+            line = out[last_insn]
+            assert isinstance(line, m.InsnLine)
+            if line.insn.raw is None:
+                out[last_insn] = dataclasses.replace(
+                    line, insn=dataclasses.replace(line.insn, raw=record.data)
+                )
+            out.append(record)
+            continue
+        if isinstance(record, m.ProgramHeader) or (
+            isinstance(record, m.InsnLine) and record.insn.slot == 0 and state.has_insns(out)
+        ):
+            state.flush(out, programs)
+            last_insn = None
+        if isinstance(record, m.InsnLine):
+            last_insn = len(out)
+        state.note(record, len(out))
+        out.append(record)
+    state.flush(out, programs)
+    return out, programs
+
+
+class _Gather:
+    """Collects one program's records while ``assemble`` walks a dump."""
+
+    def __init__(self, name: str | None) -> None:
+        self.name = name
+        self.start: int | None = None  # index into out of the program's first record
+        self.indices: list[int] = []
+
+    def has_insns(self, out: Sequence[DumpRecord | Unparsed]) -> bool:
+        return any(isinstance(out[i], m.InsnLine) for i in self.indices)
+
+    def note(self, record: DumpRecord | Unparsed, index: int) -> None:
+        self.indices.append(index)
+
+    def flush(self, out: list[DumpRecord | Unparsed], programs: list[m.Program]) -> None:
+        if not self.has_insns(out):
+            # a header or stray lines without instructions: wait for the instructions
+            return
+        header: m.ProgramHeader | None = None
+        heads: dict[int, m.FunctionHeader] = {}
+        sources: list[tuple[int, m.SourceLine]] = []
+        pending_head: m.FunctionHeader | None = None
+        pending_sources: list[m.SourceLine] = []
+        insns: list[m.Instruction] = []
+        indents: set[str] = set()
+        first_line = out[self.indices[0]].line
+        for i in self.indices:
+            record = out[i]
+            if isinstance(record, m.ProgramHeader):
+                header = record
+            elif isinstance(record, m.FunctionHeader):
+                pending_head = record
+            elif isinstance(record, m.SourceLine):
+                pending_sources.append(record)
+            elif isinstance(record, m.InsnLine):
+                insn = check(record.insn)
+                out[i] = dataclasses.replace(record, insn=insn)
+                insns.append(insn)
+                if pending_head is not None:
+                    heads[insn.slot] = pending_head
+                    pending_head = None
+                sources.extend((insn.slot, s) for s in pending_sources)
+                pending_sources = []
+                if insn.slot >= 1000:
+                    indents.add("space4" if record.indent.startswith(" ") else "width4")
+        name = (header.name if header and header.name else None) or self.name
+        if name is None:
+            name = next(iter(heads.values())).name if heads else "prog"
+        traits = tuple(f"index-width:{i}" for i in sorted(indents))
+        functions = split_functions(insns, heads, name)
+        programs.append(
+            m.Program(
+                name=name,
+                line=first_line,
+                instructions=tuple(insns),
+                functions=functions,
+                sources=tuple(sources),
+                header=header,
+                id=header.id if header else None,
+                type=header.type if header else None,
+                tag=header.tag if header else None,
+                traits=traits,
+            )
+        )
+        self.indices = []
