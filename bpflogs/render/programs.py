@@ -26,7 +26,7 @@ def _calls(program: Program) -> str:
     for kind in CallKind:
         names = by_kind.get(kind.value)
         if names:
-            listed = ", ".join(f"{n}×{c}" if c > 1 else n for n, c in sorted(names.items()))
+            listed = ", ".join(f"{n} x{c}" if c > 1 else n for n, c in sorted(names.items()))
             parts.append(f"{kind.value}: {listed}")
     return "; ".join(parts) or "none"
 
@@ -39,7 +39,7 @@ def _maps(program: Program) -> str:
             continue
         label = f"id:{ref.id}" if ref.id is not None else f"idx:{ref.index}"
         refs[label + (" (value)" if ref.value else "")] += 1
-    return ", ".join(f"{n}×{c}" if c > 1 else n for n, c in sorted(refs.items())) or "none"
+    return ", ".join(f"{n} x{c}" if c > 1 else n for n, c in sorted(refs.items())) or "none"
 
 
 def print_program(program: Program, console: Console) -> None:
