@@ -63,6 +63,7 @@ class MapRef:
     index: int | None = None  # map[idx:N]: the loader's map index
     value: bool = False  # a map *value* address (global data) rather than the map
     offset: int = 0  # byte offset into the value
+    value_index: int | None = None  # the [N] of map[id:M][N]+off (always 0 today)
 
 
 @dataclass(frozen=True, slots=True)

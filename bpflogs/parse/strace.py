@@ -188,7 +188,7 @@ class _ToModel(lark.Transformer[Token, Any]):
                 text, -1, errno_number=int(text[len("-1 (errno ") : -1]), notes=notes, duration=duration
             )
         if text.startswith(("-1 ", "? ")) and text.endswith(")"):
-            name, _, message = text[3:].partition(" (")
+            name, _, message = text.split(" ", 1)[1].partition(" (")  # after "-1 " or "? "
             value = -1 if text[0] == "-" else None
             return r.Result(text, value, errno=name, message=message[:-1], notes=notes, duration=duration)
         if text.startswith("?"):

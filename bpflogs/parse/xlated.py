@@ -243,7 +243,7 @@ class _ToModel(lark.Transformer[Token, Any]):
         return {"op": "ld_imm64", "dst": dst, "map": m.MapRef(int(ident))}
 
     def imm64_map_value(self, dst: m.Reg, ident: Token, index: Token, off: Token) -> dict[str, Any]:
-        return {"op": "ld_imm64", "dst": dst, "map": m.MapRef(int(ident), None, True, int(off))}
+        return {"op": "ld_imm64", "dst": dst, "map": m.MapRef(int(ident), None, True, int(off), int(index))}
 
     def imm64_map_idx(self, dst: m.Reg, index: Token, off: Token) -> dict[str, Any]:
         return {"op": "ld_imm64", "dst": dst, "map": m.MapRef(None, int(index), True, int(off))}
@@ -389,6 +389,17 @@ def _text_fields(insn: m.Instruction) -> dict[str, int | None]:
     return fields
 
 
+def _hint(insn: m.Instruction, raw: opcodes.Raw) -> str:
+    """Why an old bpftool printed these bytes so (xlated.md 2.9)."""
+    if insn.op == "mov" and raw.off in (8, 16, 32):
+        return f" (the bytes are a sign-extending move (s{raw.off}); bpftool >= 7.3 prints it)"
+    if insn.op == "mov" and raw.off == -1:
+        return " (the bytes are a per-CPU address move; bpftool >= 7.5 prints it)"
+    if insn.op in ("div", "mod") and raw.off == 1 and not insn.signed:
+        return " (the bytes are a signed division; bpftool >= 7.3 prints s/= and s%=)"
+    return ""
+
+
 def check(insn: m.Instruction) -> m.Instruction:
     """``insn`` with flags where its text contradicts its opcode byte or raw bytes.
 
@@ -399,7 +410,10 @@ def check(insn: m.Instruction) -> m.Instruction:
     if insn.opcode is not None:
         expected = _expected(insn)
         if insn.op == "unknown" or expected is None:
-            flags.append(f"text-contradicts-opcode: '{insn.text}' is no form of opcode 0x{insn.opcode:02x}")
+            hint = " (bpftool < 7.3 prints gotol so)" if insn.opcode == 0x06 and insn.cond == "jmp" else ""
+            flags.append(
+                f"text-contradicts-opcode: '{insn.text}' is no form of opcode 0x{insn.opcode:02x}{hint}"
+            )
         elif expected != insn.opcode:
             reads = f"the text reads as opcode 0x{expected:02x}"
             flags.append(f"text-contradicts-opcode: {reads}, the dump says 0x{insn.opcode:02x}")
@@ -409,7 +423,7 @@ def check(insn: m.Instruction) -> m.Instruction:
             flags.append(f"text-contradicts-opcode: bytes have opcode 0x{raw.code:02x}")
         elif insn.opcode is not None:
             for problem in opcodes.mismatches(_text_fields(insn), raw):
-                flags.append(f"text-contradicts-opcode: {problem}")
+                flags.append(f"text-contradicts-opcode: {problem}{_hint(insn, raw)}")
         if insn.op == "call" and insn.call is not None and raw.src == 2:
             changes["call"] = dataclasses.replace(insn.call, kind=m.CallKind.KFUNC)
         if insn.op == "bug":

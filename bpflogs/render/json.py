@@ -154,12 +154,10 @@ def instruction_json(insn: Instruction) -> dict[str, Any]:
             call["function"] = insn.call.function
         out["call"] = call
     if insn.map is not None:
-        out["map"] = {
-            "id": insn.map.id,
-            "index": insn.map.index,
-            "value": insn.map.value,
-            "offset": insn.map.offset,
-        }
+        ref = insn.map
+        out["map"] = {"id": ref.id, "index": ref.index, "value": ref.value, "offset": ref.offset}
+        if ref.value_index is not None:
+            out["map"]["value_index"] = ref.value_index
     if insn.raw is not None:
         out["raw"] = insn.raw.hex()
     if insn.flags:
