@@ -70,6 +70,12 @@ def command_name(cmd: v.Value) -> str:
     return cmd.render()
 
 
+def _arg_names(items: tuple[Any, ...]) -> tuple[list[Token], list[Any]]:
+    """Split bpf() arguments into the -N names ("cmd=", ...) and the values."""
+    names = [i for i in items if isinstance(i, Token) and i.type.startswith("ARG_")]
+    return names, [i for i in items if not (isinstance(i, Token) and i.type.startswith("ARG_"))]
+
+
 @v_args(inline=True)
 class _ToModel(lark.Transformer[Token, Any]):
     """Builds model objects while the LALR parser runs (no parse tree)."""
@@ -229,13 +235,11 @@ class _ToModel(lark.Transformer[Token, Any]):
 
     # ------------------------------------------------------------ bpf() arguments
     def bpf_args(self, *items: Any) -> tuple[Any, ...]:
-        names = [i for i in items if isinstance(i, Token) and i.type.startswith("ARG_")]
-        vals = [i for i in items if not (isinstance(i, Token) and i.type.startswith("ARG_"))]
+        names, vals = _arg_names(items)
         return (bool(names), vals[0], vals[1], vals[2])
 
     def bpf_args_cut(self, *items: Any) -> tuple[Any, ...]:
-        names = [i for i in items if isinstance(i, Token) and i.type.startswith("ARG_")]
-        vals = [i for i in items if not (isinstance(i, Token) and i.type.startswith("ARG_"))]
+        names, vals = _arg_names(items)
         attr = vals[1] if len(vals) > 1 else (v.Empty() if len(names) > 1 else None)
         return (bool(names), vals[0], attr, None)
 
