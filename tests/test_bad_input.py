@@ -202,3 +202,15 @@ def test_strict_mode_names_line_and_column(tmp_path: Path) -> None:
 def test_strict_mode_accepts_a_clean_capture(corpus_path: Callable[[str], Path]) -> None:
     capture = bpflogs.parse_file(corpus_path("ctypes-loader-threads_f-stderr.txt"), strict=True)
     assert capture.unparsed == () and capture.syscalls
+
+
+def test_unparsed_joined_call_keeps_its_original_lines() -> None:
+    capture = bpflogs.parse_text(
+        "12 bpf(BPF_MAP_FREEZE, {map_fd=5 <unfinished ...>\n12 <... bpf resumed> garbage) = 0\n"
+    )
+    (bad,) = capture.unparsed
+    assert bad.lines == (1, 2)
+    assert bad.parts == (
+        "12 bpf(BPF_MAP_FREEZE, {map_fd=5 <unfinished ...>",
+        "12 <... bpf resumed> garbage) = 0",
+    )

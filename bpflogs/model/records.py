@@ -320,6 +320,7 @@ class Unparsed:
     message: str
     column: int = 1  # 1-based column of the problem in ``text``
     expected: tuple[str, ...] = field(default=())
+    parts: tuple[str, ...] = ()  # the original lines, when ``text`` was joined or cleaned from them
 
     def render(self) -> str:
         return self.text

@@ -345,7 +345,7 @@ def _parser() -> lark.Lark:
 
 
 def _unparsed(ll: LogicalLine, message: str, column: int = 1, expected: Iterable[str] = ()) -> r.Unparsed:
-    return r.Unparsed(ll.lines[0], ll.lines, ll.text, message, column, tuple(sorted(expected)))
+    return r.Unparsed(ll.lines[0], ll.lines, ll.text, message, column, tuple(sorted(expected)), ll.parts)
 
 
 _EVENT_START = re.compile(r"[a-z_][a-z0-9_]*(#64)?\(|<\.\.\. |--- |\+\+\+ |\[ Process PID=| > |strace: ")
