@@ -104,7 +104,7 @@ class Instruction:
 
     @property
     def is_jump(self) -> bool:
-        return self.target is not None and self.op != "call"
+        return self.target is not None and self.op not in ("call", "ld_imm64")  # subprog[+N] loads an address
 
 
 @dataclass(frozen=True, slots=True)

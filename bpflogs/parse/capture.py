@@ -115,9 +115,11 @@ def parse_capture(numbered: Iterable[tuple[int, str]], name: str) -> tuple[list[
             end_dump()
             records.append(r.Comment(number, (number,), text))
         elif text.startswith("[{") or text == "[":
+            # "-j" prints the whole array on one line; "-p" opens it with "[{" (or "[")
+            # and closes it with a line "]"
             end = (
                 i
-                if text.startswith("[{")
+                if text.startswith("[{") and text.rstrip().endswith("]")
                 else next((j for j in range(i, len(lines)) if lines[j][1] == "]"), i)
             )
             block = lines[i : end + 1]

@@ -485,7 +485,11 @@ def assemble(
         if isinstance(record, m.ProgramHeader) or (
             isinstance(record, m.InsnLine) and record.insn.slot == 0 and state.has_insns(out)
         ):
+            # a dump that starts again at slot 0 is a new program: its function header and
+            # source lines, already gathered, lead it
+            carried = state.take_trailing(out) if isinstance(record, m.InsnLine) else []
             state.flush(out, programs)
+            state.indices.extend(carried)
             last_insn = None
         if isinstance(record, m.InsnLine):
             last_insn = len(out)
@@ -505,6 +509,15 @@ class _Gather:
 
     def has_insns(self, out: Sequence[DumpRecord | Unparsed]) -> bool:
         return any(isinstance(out[i], m.InsnLine) for i in self.indices)
+
+    def take_trailing(self, out: Sequence[DumpRecord | Unparsed]) -> list[int]:
+        """Remove and return the function header and source lines after the last instruction."""
+        n = len(self.indices)
+        while n and isinstance(out[self.indices[n - 1]], (m.FunctionHeader, m.SourceLine)):
+            n -= 1
+        tail = self.indices[n:]
+        del self.indices[n:]
+        return tail
 
     def note(self, record: DumpRecord | Unparsed, index: int) -> None:
         self.indices.append(index)
