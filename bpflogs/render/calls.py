@@ -108,11 +108,14 @@ def print_capture(capture: Capture, console: Console) -> None:
             Text(inert(describe(call, capture))),
             _result(call, capture),
         )
-    console.print(table)
+    if capture.syscalls:
+        console.print(table)
+    else:
+        console.print(Text(inert(capture.name), style="bold underline"))
     counts: dict[str, int] = {}
     for record in capture.records:
         counts[type(record).__name__] = counts.get(type(record).__name__, 0) + 1
-    summary = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items()))
+    summary = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items())) or "nothing"
     console.print(Text(f"{capture.line_count} lines: {summary}; {len(capture.objects.objects)} objects"))
     if capture.unparsed:
         numbers = ", ".join(str(u.line) for u in capture.unparsed[:20])
