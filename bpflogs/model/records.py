@@ -36,6 +36,18 @@ __all__ = [
 
 
 @dataclass(frozen=True, slots=True)
+class _TextLine:
+    """A line kept as it is: nothing in it to parse."""
+
+    line: int
+    lines: tuple[int, ...]
+    text: str
+
+    def render(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True, slots=True)
 class Prefix:
     """What strace prints before the event: pid, timestamps, syscall number, IP."""
 
@@ -287,27 +299,13 @@ class Message:
 
 
 @dataclass(frozen=True, slots=True)
-class SummaryLine:
+class SummaryLine(_TextLine):
     """A line of the ``-c``/``-C`` summary table."""
-
-    line: int
-    lines: tuple[int, ...]
-    text: str
-
-    def render(self) -> str:
-        return self.text
 
 
 @dataclass(frozen=True, slots=True)
-class Blank:
+class Blank(_TextLine):
     """An empty line (or one of only whitespace)."""
-
-    line: int
-    lines: tuple[int, ...]
-    text: str
-
-    def render(self) -> str:
-        return self.text
 
 
 @dataclass(frozen=True, slots=True)
@@ -327,15 +325,8 @@ class Unparsed:
 
 
 @dataclass(frozen=True, slots=True)
-class Comment:
+class Comment(_TextLine):
     """A ``# ...`` line someone put between the parts of a capture."""
-
-    line: int
-    lines: tuple[int, ...]
-    text: str
-
-    def render(self) -> str:
-        return self.text
 
 
 @dataclass(frozen=True, slots=True)
@@ -352,15 +343,8 @@ class Command:
 
 
 @dataclass(frozen=True, slots=True)
-class JsonLine:
+class JsonLine(_TextLine):
     """A line of a bpftool JSON document (the document's programs are on the Capture)."""
-
-    line: int
-    lines: tuple[int, ...]
-    text: str
-
-    def render(self) -> str:
-        return self.text
 
 
 Record = (
