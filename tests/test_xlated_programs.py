@@ -535,3 +535,10 @@ def test_function_header_records() -> None:
     capture = load("calls.plain.bpftool-7.8.txt")
     heads = [r for r in capture.records if isinstance(r, FunctionHeader)]
     assert [h.name for h in heads] == [f.name for f in capture.programs[0].functions]
+
+
+def test_traits_name_an_old_disassembler_and_the_index_padding() -> None:
+    assert "disassembler:older-than-program" in program("v4.plain.bpftool-7.1.txt").traits
+    assert "disassembler:older-than-program" not in program("v4.plain.bpftool-7.8.txt").traits
+    assert "index-width:space4" in program("big.plain.bpftool-7.1.txt").traits
+    assert "index-width:width4" in program("big.plain.bpftool-7.8.txt").traits

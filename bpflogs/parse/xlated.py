@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from typing import Any, cast
 
@@ -25,7 +25,15 @@ from bpflogs.model.capture import DumpRecord
 from bpflogs.model.records import Unparsed
 from bpflogs.parse.grammar import lalr_parser
 
-__all__ = ["DumpRecord", "assemble", "check", "instruction", "parse_dump_line", "split_functions"]
+__all__ = [
+    "DumpRecord",
+    "assemble",
+    "check",
+    "instruction",
+    "parse_dump_line",
+    "split_functions",
+    "traits",
+]
 
 _Build = Callable[[int, str], DumpRecord]
 
@@ -450,12 +458,24 @@ def split_functions(
     elif insns and insns[0].slot not in starts:
         starts[insns[0].slot] = (name, None)
     order = sorted(starts)
-    out = []
-    for i, start in enumerate(order):
-        end = order[i + 1] if i + 1 < len(order) else None
-        body = tuple(x for x in insns if x.slot >= start and (end is None or x.slot < end))
-        fname, signature = starts[start]
-        out.append(m.Function(fname, signature, start, body))
+    bodies: list[list[m.Instruction]] = [[] for _ in order]
+    k = 0
+    for insn in insns:  # in slot order: one pass
+        while k + 1 < len(order) and insn.slot >= order[k + 1]:
+            k += 1
+        bodies[k].append(insn)
+    return tuple(
+        m.Function(starts[start][0], starts[start][1], start, tuple(body))
+        for start, body in zip(order, bodies, strict=True)
+    )
+
+
+def traits(insns: Sequence[m.Instruction], index_styles: Iterable[str] = ()) -> tuple[str, ...]:
+    """What a dump shows of the bpftool that made it."""
+    out = [f"index-width:{style}" for style in sorted(index_styles)]
+    if any(f.startswith(("bug-line", "text-contradicts-opcode")) for i in insns for f in i.flags):
+        # its disassembler is older than some instructions of the program (xlated.md 2.9)
+        out.append("disassembler:older-than-program")
     return tuple(out)
 
 
@@ -556,7 +576,6 @@ class _Gather:
         name = (header.name if header and header.name else None) or self.name
         if name is None:
             name = next(iter(heads.values())).name if heads else "prog"
-        traits = tuple(f"index-width:{i}" for i in sorted(indents))
         functions = split_functions(insns, heads, name)
         programs.append(
             m.Program(
@@ -569,7 +588,7 @@ class _Gather:
                 id=header.id if header else None,
                 type=header.type if header else None,
                 tag=header.tag if header else None,
-                traits=traits,
+                traits=traits(insns, indents),
             )
         )
         self.indices = []

@@ -10,7 +10,7 @@ import dataclasses
 from typing import Any
 
 from bpflogs.model import insn as m
-from bpflogs.parse.xlated import check, instruction, split_functions
+from bpflogs.parse.xlated import check, instruction, split_functions, traits
 
 __all__ = ["DumpShapeError", "is_dump", "programs_from_json"]
 
@@ -79,6 +79,7 @@ def _program(items: list[Any], line: int, meta: dict[str, Any], name: str | None
         type=meta.get("type") if isinstance(meta.get("type"), str) else None,
         tag=meta.get("tag") if isinstance(meta.get("tag"), str) else None,
         origin="json",
+        traits=traits(insns),
     )
 
 
