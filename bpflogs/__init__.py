@@ -1,4 +1,4 @@
-"""bpflogs: read strace bpf() logs into typed, lossless data.
+"""bpflogs: read strace bpf() logs and bpftool xlated dumps into typed, lossless data.
 
 Public API::
 
@@ -8,6 +8,8 @@ Public API::
         call.command, call.attr, call.result, call.pid, call.line, call.render()
     capture.objects.resolve(call, "prog_btf_fd")  # the BpfObject that fd named
     bpflogs.view(call)                            # a typed view (ProgLoad, MapCreate, ...)
+    for program in capture.programs:              # xlated dumps: Program, Function, Instruction
+        program.functions, program.instructions
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 from bpflogs.api import parse_file, parse_lines, parse_text
 from bpflogs.errors import BpflogsError, InputError, ParseError
 from bpflogs.model.capture import BpfObject, Capture, ObjectTable
+from bpflogs.model.insn import CallKind, Function, Instruction, MapRef, Program, Reg
 from bpflogs.model.records import (
     Blank,
     CallEnd,
@@ -41,16 +44,22 @@ __all__ = [
     "BpfObject",
     "BpflogsError",
     "CallEnd",
+    "CallKind",
     "Capture",
     "Exit",
+    "Function",
     "InputError",
+    "Instruction",
+    "MapRef",
     "Message",
     "ObjectTable",
     "OtherSyscall",
     "ParseError",
     "Personality",
     "Prefix",
+    "Program",
     "Record",
+    "Reg",
     "Result",
     "Resumed",
     "Signal",
