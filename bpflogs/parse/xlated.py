@@ -29,6 +29,7 @@ __all__ = [
     "DumpRecord",
     "assemble",
     "check",
+    "function_name",
     "instruction",
     "parse_dump_line",
     "split_functions",
@@ -54,6 +55,18 @@ def _int(tok: str) -> int:
     return int(tok, 16) if tok.startswith("0x") else int(tok)
 
 
+def _index(tok: str) -> tuple[int, str]:
+    """The slot of an index token like ``"  12: "`` and the padding before it."""
+    stripped = tok.lstrip()
+    return int(stripped.rstrip()[:-1]), tok[: len(tok) - len(stripped)]
+
+
+def function_name(signature: str) -> str:
+    """The function a BTF signature names: ``int xdp_prog(struct xdp_md * ctx)`` -> ``xdp_prog``."""
+    head = signature.split("(", 1)[0].rstrip()
+    return re.split(r"[\s*]+", head)[-1]
+
+
 def _operand(value: m.Reg | Token) -> dict[str, Any]:
     return {"src": value} if isinstance(value, m.Reg) else {"imm": _int(value)}
 
@@ -67,8 +80,7 @@ class _ToModel(lark.Transformer[Token, Any]):
         return line
 
     def insn_line(self, index: Token, opcode: Token, fields: dict[str, Any]) -> _Build:
-        slot = int(index.strip()[:-1])
-        indent = index[: len(index) - len(index.lstrip())]
+        slot, indent = _index(index)
         code = int(opcode, 16)
         rel = fields.pop("rel", None)
         if rel is not None:  # jumps and pseudo-calls count from the next slot
@@ -83,8 +95,7 @@ class _ToModel(lark.Transformer[Token, Any]):
         return build
 
     def bug_line(self, index: Token, bug: Token) -> _Build:
-        slot = int(index.strip()[:-1])
-        indent = index[: len(index) - len(index.lstrip())]
+        slot, indent = _index(index)
         code_text = bug.rsplit("_", 1)[-1]
         cls = None
         if re.fullmatch(r"[0-9a-f]{2}", code_text):
@@ -117,12 +128,11 @@ class _ToModel(lark.Transformer[Token, Any]):
         body = text.rstrip(" \t")
         trailing = text[len(body) :]
         signature = body[:-1]
-        head = signature.split("(", 1)[0].rstrip()
-        name = re.split(r"[\s*]+", head)[-1]
+        name = function_name(signature)
         return lambda n, line: m.FunctionHeader(n, (n,), line, signature, name, trailing)
 
     def prog_header(self, index: Token, rest: Token) -> _Build:
-        ident = int(index.strip()[:-1])
+        ident, _ = _index(index)
         fields = str(rest).split("  ")
         kind = fields[0]
         name = tag = None

@@ -10,7 +10,7 @@ import dataclasses
 from typing import Any
 
 from bpflogs.model import insn as m
-from bpflogs.parse.xlated import check, instruction, split_functions, traits
+from bpflogs.parse.xlated import check, function_name, instruction, split_functions, traits
 
 __all__ = ["DumpShapeError", "is_dump", "programs_from_json"]
 
@@ -54,8 +54,7 @@ def _program(items: list[Any], line: int, meta: dict[str, Any], name: str | None
         insn = check(dataclasses.replace(parsed, raw=_raw(item.get("opcodes"))))
         if isinstance(item.get("proto"), str):
             proto = item["proto"]
-            fname = proto.split("(", 1)[0].replace("*", " ").split()[-1] if "(" in proto else proto
-            heads[slot] = m.FunctionHeader(line, (), f"{proto}:", proto, fname)
+            heads[slot] = m.FunctionHeader(line, (), f"{proto}:", proto, function_name(proto))
         if isinstance(item.get("src"), str):
             src = item["src"]
             file = item.get("file") if isinstance(item.get("file"), str) else None
