@@ -347,3 +347,15 @@ def test_cli_text_reports_flagged_instructions() -> None:
     done = run_cli("parse", str(xl("v4.plain.bpftool-7.1.txt")))
     assert done.returncode == 0
     assert "flagged" in done.stdout and "BUG_" in done.stdout
+
+
+def test_a_command_line_names_only_the_dump_right_after_it(tmp_path: Path) -> None:
+    path = tmp_path / "named.txt"
+    path.write_text(
+        "$ bpftool -j prog dump xlated name renamed\n"
+        + read(xl("calls.json.bpftool-7.8.json"))
+        + read(xl("alu.plain.bpftool-7.8.txt"))
+    )
+    capture = bpflogs.parse_file(path)
+    check_lossless(capture)
+    assert [p.name for p in capture.programs] == ["renamed", "alu_prog"]

@@ -73,8 +73,8 @@ def _whole_json(lines: Sequence[tuple[int, str]]) -> tuple[list[AnyRecord], list
 def parse_capture(numbered: Iterable[tuple[int, str]], name: str) -> tuple[list[AnyRecord], list[m.Program]]:
     """Every record of a capture in line order, and the programs of its dumps."""
     lines = list(numbered)
-    for number, text in lines[:1] + [x for x in lines if x[1].startswith("digraph")]:
-        if _DOT.match(text):
+    for number, text in lines:
+        if text.startswith("digraph") and _DOT.match(text):
             raise InputError(
                 "bpftool 'visual' (DOT) output is not read: its indices are function-relative and its "
                 "text is cut, so it cannot be compared; dump without 'visual'",
@@ -131,16 +131,12 @@ def parse_capture(numbered: Iterable[tuple[int, str]], name: str) -> tuple[list[
                 end_dump()
                 records.extend(found_records)
                 programs.extend(found)
+                dump_name = None  # a command line names only the dump right after it
                 i = end + 1
                 continue
         elif _XLATED.match(text):
-            if dump:
-                records.extend(blanks)
-                blanks.clear()
-            else:
-                name_kept = dump_name
-                end_dump()
-                dump_name = name_kept
+            records.extend(blanks)  # blank lines between dump lines belong to the dump
+            blanks.clear()
             dump.append(parse_dump_line(number, text))
         else:
             end_dump()
