@@ -57,10 +57,7 @@ def _text(node: v.Value | None) -> str | None:
 
 def _fd_fields(command: str, attr: v.Struct) -> Iterator[tuple[str, int]]:
     """(path, fd number) of every fd-valued field of a call, ld_imm64 map fds included."""
-    info: ObjectKind | None = None
-    inner = attr.get("info.info") if command == "BPF_OBJ_GET_INFO_BY_FD" else None
-    if isinstance(inner, v.Struct):
-        info = info_kind(inner)
+    info = info_kind(command, attr)
 
     def walk(node: v.Value, path: str, spec: FieldSpec | None) -> Iterator[tuple[str, int]]:
         if isinstance(node, v.Changed):

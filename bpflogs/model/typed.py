@@ -305,9 +305,17 @@ def convert(node: v.Value, spec: FieldSpec | None) -> Typed:
     return number if number is not None else Opaque(node.render())
 
 
-def info_kind(info: v.Struct) -> ObjectKind | None:
-    """Whether a decoded OBJ_GET_INFO_BY_FD ``info`` is a bpf_prog_info or a bpf_map_info."""
-    names = set(info.names())
+def info_kind(command: str, attr: v.Value | None) -> ObjectKind | None:
+    """Whether an OBJ_GET_INFO_BY_FD call's decoded ``info.info`` is a bpf_prog_info or a
+    bpf_map_info (None for other commands, or when strace printed only a pointer)."""
+    if isinstance(attr, v.Changed):
+        attr = attr.after
+    inner = (
+        attr.get("info.info") if command == "BPF_OBJ_GET_INFO_BY_FD" and isinstance(attr, v.Struct) else None
+    )
+    if not isinstance(inner, v.Struct):
+        return None
+    names = set(inner.names())
     if names & {"tag", "xlated_prog_len", "jited_prog_len"}:
         return ObjectKind.PROG
     if names & {"key_size", "value_size", "max_entries"}:
@@ -321,11 +329,7 @@ def flat_attrs(command: str, attr: v.Struct) -> dict[str, tuple[Typed, FieldSpec
     Structs are walked into; arrays stay whole (a tuple of typed items).
     """
     out: dict[str, tuple[Typed, FieldSpec | None]] = {}
-    info: ObjectKind | None = None
-    if command == "BPF_OBJ_GET_INFO_BY_FD":
-        inner = attr.get("info.info")
-        if isinstance(inner, v.Struct):
-            info = info_kind(inner)
+    info = info_kind(command, attr)
 
     def walk(struct: v.Struct, prefix: str) -> None:
         for index, member in enumerate(struct.members):
@@ -352,11 +356,7 @@ def typed_attr(command: str, attr: v.Value) -> Typed:
     if spec is None:
         return convert(attr, None)
     target = attr.after if isinstance(attr, v.Changed) else attr
-    info: ObjectKind | None = None
-    if command == "BPF_OBJ_GET_INFO_BY_FD" and isinstance(target, v.Struct):
-        inner = target.get("info.info")
-        if isinstance(inner, v.Struct):
-            info = info_kind(inner)
+    info = info_kind(command, attr)
     root = FieldSpec("attr", Kind.STRUCT, schema.Category.SEMANTIC, fields=spec.fields)
     typed = convert(attr, root)
     if info is not None and isinstance(typed, dict):
