@@ -6,9 +6,10 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from bpflogs import schema
 from bpflogs.model import records as r
 from bpflogs.model.capture import Capture
-from bpflogs.model.typed import Bytes, FlagSet, Pointer, Typed, Update, flat_attrs
+from bpflogs.model.typed import Bytes, FlagSet, Pointer, Typed, Update, convert
 from bpflogs.render.inert import inert
 
 __all__ = ["describe", "print_capture"]
@@ -63,10 +64,10 @@ def describe(call: r.Syscall, capture: Capture) -> str:
     attr = call.fields
     if attr is None:
         return "(attr not decoded)" if call.attr is not None else ""
-    flat = flat_attrs(call.command, attr)
     parts = []
     for path in _IDENTIFYING.get(call.command, ()):
-        typed = flat[path][0] if path in flat else None
+        node = attr.get(path)  # only the attributes shown are typed, not the whole attr
+        typed = None if node is None else convert(node, schema.field(call.command, path))
         # zero values say nothing (expected_attach_type=BPF_CGROUP_INET_INGRESS is 0: unset)
         if typed not in (None, 0, "BPF_CGROUP_INET_INGRESS", FlagSet(()), Bytes(b"")):
             parts.append(f"{path.rpartition('.')[2]}={_short(typed)}")
