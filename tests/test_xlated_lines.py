@@ -842,3 +842,17 @@ def test_line_of_another_shape_inside_a_dump_is_unparsed() -> None:
 def test_no_dump_line_alone_is_unparsed() -> None:
     record = one("   7: (bf) r1 = banana")
     assert isinstance(record, Unparsed)
+
+
+@pytest.mark.parametrize(
+    "last, column, message",
+    [
+        ("   1: (79) r1 = *(u6", 19, "unexpected 'u6'"),
+        ("   1: (79) r1 = *(u64 *)(r1 +8", None, "ends too early"),
+    ],
+)
+def test_a_dump_line_cut_short_says_where(last: str, column: int | None, message: str) -> None:
+    capture = bpflogs.parse_text("   0: (79) r6 = *(u64 *)(r1 +8)\n" + last + "\n")
+    (bad,) = capture.unparsed
+    assert bad.line == 2 and message in bad.message
+    assert bad.column == (column if column is not None else len(last) + 1)

@@ -345,8 +345,18 @@ def parse_dump_line(number: int, text: str) -> DumpRecord | Unparsed:
     try:
         build = cast(_Build, _parser().parse(text))
     except lark.exceptions.UnexpectedInput as exc:
+        cut = isinstance(exc, lark.exceptions.UnexpectedEOF) or (
+            isinstance(exc, lark.exceptions.UnexpectedToken) and exc.token.type == "$END"
+        )
+        if cut:
+            return Unparsed(number, (number,), text, "dump line ends too early (cut short?)", len(text) + 1)
         column = getattr(exc, "column", 1) or 1
-        return Unparsed(number, (number,), text, "not a line of a bpftool xlated dump", column)
+        rest = text[column - 1 :].strip()
+        if column > 1 and text[: column - 1].strip() and rest:
+            message = f"unexpected {rest[:20]!r} (a line cut short, or a form bpflogs does not know)"
+        else:
+            message = "not a line of a bpftool xlated dump"
+        return Unparsed(number, (number,), text, message, column)
     return build(number, text)
 
 
