@@ -1,0 +1,92 @@
+"""``bpflogs parse``: read captures and show what they hold."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from bpflogs.commands import EXIT_DIFFERENT, EXIT_OK, EXIT_TROUBLE
+from bpflogs.read import DEFAULT_MAX_LINE
+
+NAME = "parse"
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parse = sub.add_parser(
+        NAME,
+        help="read strace logs and xlated dumps and show what they hold",
+        description=(
+            "Read strace logs, bpftool xlated dumps (text or JSON) or captures holding both "
+            "('-' is stdin; .gz and .xz are read transparently). Shows a table of the bpf() "
+            "calls with the objects their fds name, and for each dumped program its functions, "
+            "calls, maps and source lines; --json writes everything as one document. Exit 0 when "
+            "read, 1 with --strict if a line did not parse, 2 on unreadable input."
+        ),
+    )
+    parse.add_argument("files", nargs="+", metavar="FILE", help="strace log or xlated dump; '-' for stdin")
+    parse.add_argument("--json", action="store_true", help="write every record as one JSON document")
+    parse.add_argument(
+        "--strict", action="store_true", help="report each line that does not parse and exit 1 if any"
+    )
+    add_max_line(parse)
+
+
+def add_max_line(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--max-line-bytes",
+        type=int,
+        default=DEFAULT_MAX_LINE,
+        metavar="N",
+        help=f"refuse lines longer than N bytes (default {DEFAULT_MAX_LINE})",
+    )
+
+
+def error(message: str) -> None:
+    """One line on stderr, control characters made visible."""
+    from bpflogs.render.inert import inert
+
+    print(f"bpflogs: {inert(message)}", file=sys.stderr)
+
+
+def run(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.text import Text
+
+    from bpflogs.api import parse_file
+    from bpflogs.errors import BpflogsError
+    from bpflogs.model.capture import Capture
+    from bpflogs.render.inert import inert
+
+    captures: list[Capture] = []
+    status = EXIT_OK
+    for name in args.files:
+        try:
+            captures.append(parse_file(name, max_line=args.max_line_bytes))
+        except BpflogsError as exc:
+            error(str(exc))
+            status = EXIT_TROUBLE
+    if args.json:
+        from bpflogs.render.json import write_parse_json
+
+        write_parse_json(captures, sys.stdout)
+    else:
+        from bpflogs.render.calls import print_capture
+        from bpflogs.render.programs import print_program
+
+        console = Console(highlight=False, emoji=False)
+        if not console.is_terminal:
+            console.width = 160  # files and pipes: no terminal width to fit
+        for capture in captures:
+            if capture.syscalls or not capture.programs:
+                print_capture(capture, console)
+            else:
+                console.print(Text(inert(capture.name), style="bold underline"))
+            for program in capture.programs:
+                print_program(program, console)
+    if args.strict:
+        for capture in captures:
+            for bad in capture.unparsed:
+                error(f"{capture.name}:{bad.line}:{bad.column}: {bad.message}")
+                if status == EXIT_OK:
+                    status = EXIT_DIFFERENT
+    return status
