@@ -1,0 +1,120 @@
+"""``bpflogs diff``: what changed between two captures, with diff(1)'s exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TYPE_CHECKING
+
+from bpflogs.commands import EXIT_DIFFERENT, EXIT_OK, EXIT_TROUBLE
+from bpflogs.commands.parse import add_max_line, error
+
+if TYPE_CHECKING:
+    from bpflogs.diff.options import ViewOptions
+    from bpflogs.diff.result import DiffResult
+
+NAME = "diff"
+FORMATS = ("rich", "text", "json", "markdown")
+
+
+def _context(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return value
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser(
+        NAME,
+        help="compare two captures: bpf() calls attribute by attribute, programs instruction by instruction",
+        description=(
+            "Compare two captures of the same thing (strace logs, xlated dumps, or captures "
+            "holding both; '-' is stdin, .gz/.xz are read). bpf() calls pair by command and "
+            "identity and compare attribute by attribute, fds by the objects they name; dumped "
+            "programs pair by name and align instruction by instruction. Volatile differences "
+            "(pointers, fds, ids, helper addresses, timestamps, pids, ...) are hidden and counted. "
+            "Exit 0 no semantic difference, 1 differences, 2 trouble."
+        ),
+    )
+    parser.add_argument("a", metavar="A", help="the first capture ('-' for stdin)")
+    parser.add_argument("b", metavar="B", help="the second capture")
+    parser.add_argument(
+        "--format",
+        choices=FORMATS,
+        help="output format (default: rich on a terminal, text otherwise)",
+    )
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="show (and count as differences) what the rules hide; a line that does not parse is trouble",
+    )
+    parser.add_argument(
+        "--ignore",
+        action="append",
+        default=[],
+        metavar="PATH_GLOB",
+        help="hide attributes whose path matches, e.g. 'BPF_PROG_LOAD.log_*' or 'max_entries' (repeatable)",
+    )
+    parser.add_argument("--side-by-side", action="store_true", help="instructions of a and b in two columns")
+    parser.add_argument(
+        "--context", type=_context, default=3, metavar="N", help="equal instructions around a change (3)"
+    )
+    parser.add_argument(
+        "--all", action="store_true", dest="all_rows", help="list every call and instruction, equal ones too"
+    )
+    add_max_line(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    from bpflogs.api import parse_file
+    from bpflogs.diff import DiffOptions, ViewOptions
+    from bpflogs.diff.capture import diff_captures
+    from bpflogs.errors import BpflogsError
+
+    if args.a == "-" and args.b == "-":
+        error("only one side can be '-' (stdin)")
+        return EXIT_TROUBLE
+    captures = []
+    for name in (args.a, args.b):
+        try:
+            captures.append(parse_file(name, max_line=args.max_line_bytes, strict=args.strict))
+        except BpflogsError as exc:
+            error(str(exc))
+            return EXIT_TROUBLE
+    options = DiffOptions(strict=args.strict, ignore=tuple(args.ignore))
+    result = diff_captures(captures[0], captures[1], options)
+    if args.format == "json":
+        import json
+
+        json.dump(result.to_json(all_rows=args.all_rows), sys.stdout, indent=1)
+        sys.stdout.write("\n")
+    else:
+        _write_human(result, args, ViewOptions)
+    return EXIT_OK if result.equal else EXIT_DIFFERENT
+
+
+def _write_human(result: DiffResult, args: argparse.Namespace, view_type: type[ViewOptions]) -> None:
+    from rich.console import Console
+
+    console = Console(highlight=False, emoji=False, markup=False)
+    fmt = args.format or ("rich" if console.is_terminal else "text")
+    width = console.width if console.is_terminal else 160
+    view = view_type(
+        context=args.context, side_by_side=args.side_by_side, all_rows=args.all_rows, width=width
+    )
+    if fmt == "rich":
+        from bpflogs.render.diff_rich import print_rich
+
+        print_rich(result, console, view)
+    elif fmt == "markdown":
+        from bpflogs.render.diff_markdown import write_markdown
+
+        write_markdown(result, sys.stdout, view)
+    else:
+        from bpflogs.render.diff_text import write_text
+
+        write_text(result, sys.stdout, view)

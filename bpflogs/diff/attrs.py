@@ -1,0 +1,312 @@
+"""Two paired bpf() calls compared attribute by attribute over their typed values.
+
+Each difference gets a path, both values as display text, the schema's category and,
+where a named rule explains it, that rule: fds compare the objects they name (paired
+across the runs), pointers compare by NULL or not, truncated strings as prefixes, a
+pointer against its decoded contents (``-v``) is no difference, instruction arrays
+compare with map fds resolved to the maps they name.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+from bpflogs import schema
+from bpflogs.diff.align import align, blocks
+from bpflogs.diff.options import DiffOptions
+from bpflogs.diff.result import AttrChange
+from bpflogs.model.capture import BpfObject, ObjectTable
+from bpflogs.model.records import CallEnd, Syscall
+from bpflogs.model.typed import Bytes, Fd, FlagSet, Insns, Opaque, Pointer, Typed, Update, flat_attrs
+from bpflogs.model.values import Struct
+from bpflogs.schema import Category, FieldSpec
+
+__all__ = ["CallContext", "compare_calls", "insns_summary", "show"]
+
+_MAX_SHOWN = 200  # characters of a value's display text
+
+
+@dataclass(frozen=True, slots=True)
+class CallContext:
+    """What comparing two calls needs beyond the calls: objects and how they pair."""
+
+    objects_a: ObjectTable
+    objects_b: ObjectTable
+    pairing: Mapping[BpfObject, BpfObject]  # object of run a -> object of run b
+    options: DiffOptions
+
+
+@dataclass(frozen=True, slots=True)
+class _Verdict:
+    equal: bool  # equal once the rule is applied
+    rule: str | None = None  # the rule that made them equal, or that explains the difference
+
+
+_SAME = _Verdict(True)
+_DIFFERENT = _Verdict(False)
+
+
+def compare_calls(a: Syscall, b: Syscall, ctx: CallContext) -> list[AttrChange]:
+    """Every attribute (and result, pid, time) in which paired calls ``a`` and ``b`` differ."""
+    out: list[AttrChange] = []
+    command = a.command
+    sa, sb = a.fields, b.fields
+    if sa is not None and sb is not None:
+        out.extend(_attrs(command, a, b, sa, sb, ctx))
+    elif a.attr is not None and b.attr is not None and a.attr.render() != b.attr.render():
+        # one side decoded, the other only an address (old strace, -e raw=bpf)
+        decoded = sa is not None or sb is not None
+        rule = "undecoded" if decoded else "pointers"
+        out.append(_change(ctx, command, "attr", a.attr.render(), b.attr.render(), Category.VOLATILE, rule))
+    if a.size_value != b.size_value:
+        out.append(_change(ctx, command, "<size>", _num(a.size_value), _num(b.size_value), Category.SEMANTIC))
+    out.extend(_result(command, a, b, ctx))
+    out.extend(_prefix(command, a, b, ctx))
+    return out
+
+
+def _num(value: int | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _change(ctx: CallContext, command: str, path: str, a: str | None, b: str | None,
+            category: Category, rule: str | None = None) -> AttrChange:  # fmt: skip
+    if rule is None and ctx.options.ignore and _ignored(ctx.options.ignore, command, path):
+        rule = "ignored"
+    hidden = rule is not None and not ctx.options.strict
+    return AttrChange(path, a, b, category.value, rule, hidden)
+
+
+def _ignored(globs: tuple[str, ...], command: str, path: str) -> bool:
+    short = command.removeprefix("BPF_")
+    candidates = (path, f"{command}.{path}", f"{short}.{path}")
+    return any(fnmatch.fnmatchcase(c, g) for g in globs for c in candidates)
+
+
+def _attrs(
+    command: str, a: Syscall, b: Syscall, sa: Struct, sb: Struct, ctx: CallContext
+) -> Iterator[AttrChange]:
+    fa, fb = flat_attrs(command, sa), flat_attrs(command, sb)
+    for path in [*fa, *(p for p in fb if p not in fa)]:
+        va, spec_a = fa.get(path, (None, None))
+        vb, spec_b = fb.get(path, (None, None))
+        spec = spec_a or spec_b
+        if va is not None and vb is not None and va == vb and not isinstance(va, Insns):
+            continue
+        verdict = _compare(va, vb, spec, path, a, b, ctx)
+        if verdict.equal and verdict.rule is None:
+            continue
+        category = spec.category if spec is not None else Category.SEMANTIC
+        if verdict.equal:  # equal once a rule is applied: the difference is volatile
+            rule: str | None = verdict.rule
+            category = Category.VOLATILE if category is Category.SEMANTIC else category
+        else:  # a real difference, hidden only where the schema says the field is not semantic
+            rule = spec.rule if spec is not None and category is not Category.SEMANTIC else None
+        text_a: str | None
+        text_b: str | None
+        if isinstance(va, Insns) and isinstance(vb, Insns) and not verdict.equal:
+            text_a, text_b = insns_summary(va, vb)
+        else:
+            text_a = show(va, ctx.objects_a.resolve(a, path))
+            text_b = show(vb, ctx.objects_b.resolve(b, path))
+        yield _change(ctx, command, path, text_a, text_b, category, rule)
+
+
+def _compare(va: Typed | None, vb: Typed | None, spec: FieldSpec | None, path: str,
+             a: Syscall, b: Syscall, ctx: CallContext) -> _Verdict:  # fmt: skip
+    if va is None or vb is None:
+        present = va if va is not None else vb
+        return _Verdict(True, "absent-members") if _zero(present) else _DIFFERENT
+    if isinstance(va, Update) or isinstance(vb, Update):
+        ba, aa = (va.before, va.after) if isinstance(va, Update) else (None, va)
+        bb, ab = (vb.before, vb.after) if isinstance(vb, Update) else (None, vb)
+        after = _compare(aa, ab, spec, path, a, b, ctx)
+        if ba is None or bb is None:  # `next_id=N` against `next_id=0 => N`: another strace
+            return after if not after.equal else _Verdict(True, after.rule or "strace-version")
+        before = _compare(ba, bb, spec, path, a, b, ctx)
+        if not before.equal:
+            return before
+        return after
+    if isinstance(va, Fd) and isinstance(vb, Fd):
+        return _fds(va, vb, path, a, b, ctx)
+    if isinstance(va, Pointer) or isinstance(vb, Pointer):
+        return _pointers(va, vb)
+    if isinstance(va, Bytes) and isinstance(vb, Bytes):
+        return _strings(va, vb)
+    if isinstance(va, Insns) and isinstance(vb, Insns):
+        return _insns(va, vb, path, a, b, ctx)
+    return _SAME if va == vb else _DIFFERENT
+
+
+def _zero(value: Typed | None) -> bool:
+    if isinstance(value, Pointer):
+        return value.is_null
+    if isinstance(value, FlagSet):
+        return not value.names and not value.unknown
+    if isinstance(value, Opaque):
+        return value.text in ("", "...")
+    if isinstance(value, Bytes):
+        return not value.value
+    if isinstance(value, (tuple, Mapping)):
+        return not value
+    return value == 0 or value == ""
+
+
+def _fds(va: Fd, vb: Fd, path: str, a: Syscall, b: Syscall, ctx: CallContext) -> _Verdict:
+    oa, ob = ctx.objects_a.resolve(a, path), ctx.objects_b.resolve(b, path)
+    if oa is not None and ob is not None:
+        if ctx.pairing.get(oa) is ob or ctx.pairing.get(oa) == ob:
+            return _Verdict(True, "fds") if va.number != vb.number else _SAME
+        return _DIFFERENT
+    if oa is not None or ob is not None:
+        return _DIFFERENT  # an object of the capture against an fd from outside it
+    if va.number == vb.number:
+        return _SAME
+    if va.number == 0 or vb.number == 0:
+        return _DIFFERENT  # 0 is "none" in most fd fields
+    return _Verdict(True, "fds")
+
+
+def _pointers(va: Typed, vb: Typed) -> _Verdict:
+    if isinstance(va, Pointer) and isinstance(vb, Pointer):
+        if va.is_null != vb.is_null:
+            return _DIFFERENT
+        return _Verdict(True, "pointers") if va.address != vb.address else _SAME
+    pointer = va if isinstance(va, Pointer) else vb
+    assert isinstance(pointer, Pointer)
+    if pointer.is_null:
+        return _DIFFERENT
+    return _Verdict(True, "pointers")  # an address against the contents strace decoded there (-v)
+
+
+def _strings(va: Bytes, vb: Bytes) -> _Verdict:
+    if va.value == vb.value:
+        return _SAME if va.truncated == vb.truncated else _Verdict(True, "truncated-strings")
+    if (va.truncated and vb.value.startswith(va.value)) or (vb.truncated and va.value.startswith(vb.value)):
+        return _Verdict(True, "truncated-strings")
+    return _DIFFERENT
+
+
+def _insn_keys(insns: Insns, path: str, call: Syscall, table: ObjectTable) -> list[tuple[object, ...]]:
+    refs = table.paths(call)
+    out: list[tuple[object, ...]] = []
+    for k, i in enumerate(insns.insns):
+        obj = refs.get(f"{path}[{k}].imm")
+        out.append((i.code, i.dst, i.src, i.off, i.imm if obj is None else obj))
+    return out
+
+
+def _insns(va: Insns, vb: Insns, path: str, a: Syscall, b: Syscall, ctx: CallContext) -> _Verdict:
+    ka = _insn_keys(va, path, a, ctx.objects_a)
+    kb = _insn_keys(vb, path, b, ctx.objects_b)
+    # a's map objects stand in as their partners in b, so paired maps compare equal
+    ka = [tuple(ctx.pairing.get(x, x) if isinstance(x, BpfObject) else x for x in key) for key in ka]
+    if va.truncated or vb.truncated:
+        n = min(len(ka), len(kb))
+        return _Verdict(True, "truncated-strings") if ka[:n] == kb[:n] else _DIFFERENT
+    if ka == kb:
+        plain_a = [(i.code, i.dst, i.src, i.off, i.imm) for i in va.insns]
+        plain_b = [(i.code, i.dst, i.src, i.off, i.imm) for i in vb.insns]
+        return _SAME if plain_a == plain_b else _Verdict(True, "fds")
+    return _DIFFERENT
+
+
+def insns_summary(va: Insns, vb: Insns) -> tuple[str, str]:
+    """How two instruction arrays differ, as two short texts ("+2 at [10, 11]")."""
+    ka = [(i.code, i.dst, i.src, i.off, i.imm) for i in va.insns]
+    kb = [(i.code, i.dst, i.src, i.off, i.imm) for i in vb.insns]
+    removed: list[int] = []
+    added: list[int] = []
+    for tag, i1, i2, j1, j2 in blocks(align(ka, kb), len(ka), len(kb)):
+        if tag == "replace":
+            removed.extend(range(i1, i2))
+            added.extend(range(j1, j2))
+    return (
+        f"{len(ka)} insns, {len(removed)} not in b {_indexes(removed)}",
+        f"{len(kb)} insns, {len(added)} not in a {_indexes(added)}",
+    )
+
+
+def _indexes(items: list[int]) -> str:
+    shown = ", ".join(str(i) for i in items[:8])
+    return f"[{shown}{', ...' if len(items) > 8 else ''}]"
+
+
+def _result(command: str, a: Syscall, b: Syscall, ctx: CallContext) -> Iterator[AttrChange]:
+    ra, rb = a.result, b.result
+    if a.end is not b.end:
+        yield _change(ctx, command, "<end>", a.end.value, b.end.value, Category.SEMANTIC)
+    if ra is None or rb is None:
+        if (ra is None) != (rb is None) and a.end is b.end is CallEnd.COMPLETE:
+            yield _change(ctx, command, "<result>", _shown_result(a), _shown_result(b), Category.SEMANTIC)
+        return
+    if ra.failed or rb.failed:
+        if (ra.failed, ra.errno, ra.errno_number) != (rb.failed, rb.errno, rb.errno_number):
+            yield _change(ctx, command, "<result>", _shown_result(a), _shown_result(b), Category.SEMANTIC)
+        return
+    if ra.value == rb.value:
+        return
+    spec = schema.command(command)
+    returns_fd = spec is not None and spec.returns is schema.Returns.FD
+    if returns_fd:
+        yield _change(ctx, command, "<result>", _shown_result(a), _shown_result(b), Category.VOLATILE, "fds")
+    else:
+        yield _change(ctx, command, "<result>", _shown_result(a), _shown_result(b), Category.SEMANTIC)
+
+
+def _shown_result(call: Syscall) -> str | None:
+    r = call.result
+    if r is None:
+        return None
+    return r.text
+
+
+def _prefix(command: str, a: Syscall, b: Syscall, ctx: CallContext) -> Iterator[AttrChange]:
+    pa, pb = a.prefix, b.prefix
+    if pa.pid != pb.pid and pa.pid is not None and pb.pid is not None:
+        yield _change(ctx, command, "<pid>", str(pa.pid), str(pb.pid), Category.VOLATILE, "pids")
+    if pa.time != pb.time and pa.time is not None and pb.time is not None:
+        yield _change(ctx, command, "<time>", pa.time, pb.time, Category.VOLATILE, "timestamps")
+    da = a.result.duration if a.result else None
+    db = b.result.duration if b.result else None
+    if da != db and da is not None and db is not None:
+        yield _change(ctx, command, "<duration>", da, db, Category.VOLATILE, "timestamps")
+
+
+def show(value: Typed | None, obj: BpfObject | None = None) -> str | None:
+    """A typed value as one line of display text (fds as the objects they name)."""
+    if value is None:
+        return None
+    text = _show(value, obj)
+    return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 3] + "..."
+
+
+def _show(value: Typed, obj: BpfObject | None = None) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Fd):
+        return f"{obj.label} (fd {value.number})" if obj is not None else f"fd {value.number}"
+    if isinstance(value, Pointer):
+        return "NULL" if value.address is None else hex(value.address)
+    if isinstance(value, FlagSet):
+        names = list(value.names) + ([hex(value.unknown)] if value.unknown else [])
+        return "|".join(names) or "0"
+    if isinstance(value, Bytes):
+        body = repr(value.value)[2:-1].replace('"', '\\"')
+        return f'"{body}"' + ("..." if value.truncated else "")
+    if isinstance(value, Insns):
+        return f"{len(value.insns)} insns" + (" (cut)" if value.truncated else "")
+    if isinstance(value, Update):
+        return f"{_show(value.before)} => {_show(value.after)}"
+    if isinstance(value, Opaque):
+        return value.text
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{k}={_show(v)}" for k, v in value.items()) + "}"
+    return "[" + ", ".join(_show(v) for v in value) + "]"
+

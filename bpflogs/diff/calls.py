@@ -1,0 +1,224 @@
+"""bpf() calls of two runs paired by command and identity, then compared.
+
+A call's identity is what names the object it creates or uses: ``prog_name``,
+``map_name``, a pin path, the map an element operation works on, else nothing (then
+order decides). The two call sequences are aligned on (command, identity), so an added
+or removed call shifts nothing else; calls left over in a gap pair by command alone.
+Objects created by paired calls are paired too, so fds of later calls compare by the
+objects they name. Loader feature probes are set apart and summarised.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+
+from bpflogs.diff.align import align, blocks
+from bpflogs.diff.attrs import CallContext, compare_calls
+from bpflogs.diff.options import DiffOptions
+from bpflogs.diff.result import AttrChange, CallDiff, CallSide, ProbeSummary, Status
+from bpflogs.model.capture import BpfObject, Capture, ObjectTable
+from bpflogs.model.records import Syscall
+from bpflogs.model.values import Number, String, Value
+
+__all__ = ["CallsDiff", "diff_calls", "identity", "is_probe"]
+
+# a libbpf/bpftool feature probe loads at most this many instructions or BTF bytes
+_PROBE_INSNS = 8
+_PROBE_BTF_BYTES = 512
+
+# fields naming what a call works on, by command (the object an fd names comes first)
+_USES = {
+    "BPF_MAP_LOOKUP_ELEM": "map_fd",
+    "BPF_MAP_UPDATE_ELEM": "map_fd",
+    "BPF_MAP_DELETE_ELEM": "map_fd",
+    "BPF_MAP_GET_NEXT_KEY": "map_fd",
+    "BPF_MAP_LOOKUP_AND_DELETE_ELEM": "map_fd",
+    "BPF_MAP_FREEZE": "map_fd",
+    "BPF_MAP_LOOKUP_BATCH": "batch.map_fd",
+    "BPF_MAP_LOOKUP_AND_DELETE_BATCH": "batch.map_fd",
+    "BPF_MAP_UPDATE_BATCH": "batch.map_fd",
+    "BPF_MAP_DELETE_BATCH": "batch.map_fd",
+    "BPF_OBJ_GET_INFO_BY_FD": "info.bpf_fd",
+    "BPF_PROG_TEST_RUN": "test.prog_fd",
+    "BPF_PROG_ATTACH": "attach_bpf_fd",
+    "BPF_PROG_DETACH": "attach_bpf_fd",
+    "BPF_LINK_CREATE": "link_create.prog_fd",
+    "BPF_LINK_UPDATE": "link_update.new_prog_fd",
+    "BPF_LINK_DETACH": "link_detach.link_fd",
+    "BPF_PROG_BIND_MAP": "prog_bind_map.prog_fd",
+    "BPF_ENABLE_STATS": "enable_stats.type",
+    "BPF_RAW_TRACEPOINT_OPEN": "raw_tracepoint.name",
+}
+
+
+def _text(node: Value | None) -> str | None:
+    return node.value.decode("utf-8", "backslashreplace") if isinstance(node, String) else None
+
+
+def _number(node: Value | None) -> int | None:
+    return node.value if isinstance(node, Number) else None
+
+
+def identity(call: Syscall, objects: ObjectTable) -> str:
+    """What names the object ``call`` creates or works on ("" when only order can tell)."""
+    attr = call.fields
+    if attr is None:
+        return ""
+    command = call.command
+    if command == "BPF_PROG_LOAD":
+        return _named("prog", _text(attr.get("prog_name")))
+    if command == "BPF_MAP_CREATE":
+        return _named("map", _text(attr.get("map_name")))
+    if command in ("BPF_OBJ_PIN", "BPF_OBJ_GET"):
+        return _text(attr.get("pathname")) or ""
+    if command.endswith("_GET_FD_BY_ID") or command.endswith("_GET_NEXT_ID"):
+        return ""  # ids change every load
+    path = _USES.get(command)
+    if path is None:
+        return ""
+    obj = objects.resolve(call, path)
+    if obj is not None:
+        return obj.label if obj.name or obj.path else obj.kind.value
+    node = attr.get(path)
+    return _text(node) or (node.render() if node is not None and not isinstance(node, Number) else "")
+
+
+def _named(kind: str, name: str | None) -> str:
+    return f"{kind}:{name}" if name else ""
+
+
+def is_probe(call: Syscall, referenced: set[BpfObject], objects: ObjectTable) -> bool:
+    """A loader feature probe: a tiny PROG_LOAD, BTF_LOAD or libbpf_* MAP_CREATE whose
+    object no later call uses."""
+    attr = call.fields
+    if attr is None:
+        return False
+    created = objects.created_by(call)
+    if created is not None and created in referenced:
+        return False
+    if call.command == "BPF_PROG_LOAD":
+        count = _number(attr.get("insn_cnt"))
+        name = _text(attr.get("prog_name")) or ""
+        return count is not None and count <= _PROBE_INSNS and (not name or name.startswith("libbpf_"))
+    if call.command == "BPF_BTF_LOAD":
+        size = _number(attr.get("btf_size"))
+        return size is not None and size <= _PROBE_BTF_BYTES
+    if call.command == "BPF_MAP_CREATE":
+        return (_text(attr.get("map_name")) or "").startswith("libbpf_")
+    return False
+
+
+@dataclass(frozen=True, slots=True)
+class CallsDiff:
+    calls: tuple[CallDiff, ...]
+    probes: ProbeSummary
+    pairing: dict[BpfObject, BpfObject]
+
+
+@dataclass(frozen=True, slots=True)
+class _Side:
+    calls: list[Syscall]
+    keys: list[tuple[str, str]]
+
+
+def _split(capture: Capture) -> tuple[_Side, _Side]:
+    """(regular calls, probes) of a capture, with their pairing keys."""
+    objects = capture.objects
+    referenced = {obj for refs in objects.refs.values() for obj in refs.values()}
+    regular = _Side([], [])
+    probes = _Side([], [])
+    for call in capture.syscalls:
+        side = probes if is_probe(call, referenced, objects) else regular
+        side.calls.append(call)
+        side.keys.append((call.command, identity(call, objects)))
+    return regular, probes
+
+
+def _pairs(a: _Side, b: _Side) -> list[tuple[int | None, int | None]]:
+    """Rows of the alignment: (index in a, index in b), None for an added/removed call."""
+    rows: list[tuple[int | None, int | None]] = []
+    tiers: list[tuple[list[Hashable], list[Hashable]]] = [
+        (list(a.keys), list(b.keys)),
+        ([k[0] for k in a.keys], [k[0] for k in b.keys]),
+    ]
+    _rows(tiers, 0, 0, len(a.calls), 0, len(b.calls), rows)
+    return rows
+
+
+def _rows(tiers: Sequence[tuple[list[Hashable], list[Hashable]]], tier: int, alo: int, ahi: int,
+          blo: int, bhi: int, rows: list[tuple[int | None, int | None]]) -> None:  # fmt: skip
+    ka, kb = tiers[tier][0][alo:ahi], tiers[tier][1][blo:bhi]
+    for tag, i1, i2, j1, j2 in blocks(align(ka, kb), len(ka), len(kb)):
+        if tag == "equal":
+            rows.extend(zip(range(alo + i1, alo + i2), range(blo + j1, blo + j2), strict=True))
+        elif tier + 1 < len(tiers) and i2 > i1 and j2 > j1:
+            _rows(tiers, tier + 1, alo + i1, alo + i2, blo + j1, blo + j2, rows)
+        else:
+            rows.extend((alo + k, None) for k in range(i1, i2))
+            rows.extend((None, blo + k) for k in range(j1, j2))
+
+
+def _side(call: Syscall) -> CallSide:
+    return CallSide(call.line, call.text, call.pid)
+
+
+def diff_calls(a: Capture, b: Capture, options: DiffOptions, hidden: Counter[str]) -> CallsDiff:
+    """The calls of two captures paired and compared; hidden differences counted in ``hidden``."""
+    regular_a, probes_a = _split(a)
+    regular_b, probes_b = _split(b)
+    rows = _pairs(regular_a, regular_b)
+    probe_rows = _pairs(probes_a, probes_b)
+    pairing: dict[BpfObject, BpfObject] = {}
+    for side_a, side_b, aligned in ((regular_a, regular_b, rows), (probes_a, probes_b, probe_rows)):
+        for i, j in aligned:
+            if i is None or j is None:
+                continue
+            oa = a.objects.created_by(side_a.calls[i])
+            ob = b.objects.created_by(side_b.calls[j])
+            if oa is not None and ob is not None:
+                pairing.setdefault(oa, ob)
+    ctx = CallContext(a.objects, b.objects, pairing, options)
+    calls = [_diff(regular_a, regular_b, i, j, ctx, hidden) for i, j in rows]
+    differing = [
+        d for d in (_diff(probes_a, probes_b, i, j, ctx, hidden, probe=True) for i, j in probe_rows)
+        if d.status is not Status.SAME
+    ]  # fmt: skip
+    calls = differing + calls  # probes run first: a loader probes before it loads
+    summary = ProbeSummary(
+        len(probes_a.calls),
+        len(probes_b.calls),
+        dict(Counter(c.command for c in probes_a.calls)),
+        dict(Counter(c.command for c in probes_b.calls)),
+        len(differing),
+    )
+    return CallsDiff(tuple(calls), summary, pairing)
+
+
+def _diff(sa: _Side, sb: _Side, i: int | None, j: int | None, ctx: CallContext,
+          hidden: Counter[str], probe: bool = False) -> CallDiff:  # fmt: skip
+    ca = sa.calls[i] if i is not None else None
+    cb = sb.calls[j] if j is not None else None
+    if ca is None or cb is None:
+        one = ca or cb
+        assert one is not None
+        key = sa.keys[i] if i is not None else sb.keys[j]  # type: ignore[index]
+        status = Status.REMOVED if cb is None else Status.ADDED
+        return CallDiff(status, one.command, _key(key), _opt(ca), _opt(cb), (), probe)
+    changes: list[AttrChange] = compare_calls(ca, cb, ctx)
+    hidden.update(c.rule for c in changes if c.hidden and c.rule)
+    status = Status.CHANGED if any(not c.hidden for c in changes) else Status.SAME
+    ka, kb = sa.keys[i], sb.keys[j]  # type: ignore[index]
+    key = ka if ka == kb else (ca.command, f"{ka[1] or '?'} / {kb[1] or '?'}")
+    return CallDiff(status, ca.command, _key(key), _side(ca), _side(cb), tuple(changes), probe)
+
+
+def _opt(call: Syscall | None) -> CallSide | None:
+    return None if call is None else _side(call)
+
+
+def _key(key: tuple[str, str]) -> str:
+    command, ident = key
+    return f"{command} {ident}" if ident else command
+

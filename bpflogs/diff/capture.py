@@ -1,0 +1,81 @@
+"""Two whole captures compared: their bpf() calls, then their dumped programs."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from bpflogs.diff.calls import diff_calls
+from bpflogs.diff.options import DiffOptions
+from bpflogs.diff.programs import diff_program, pair_by_name
+from bpflogs.diff.result import CallDiff, DiffResult, ProbeSummary
+from bpflogs.model.capture import Capture
+from bpflogs.model.insn import Program
+from bpflogs.schema import ObjectKind
+
+__all__ = ["diff_captures"]
+
+
+def _map_names(capture: Capture) -> dict[int, str]:
+    """Map ids the capture ties to map names (an info call or GET_FD_BY_ID showed them)."""
+    return {
+        obj.id: obj.name
+        for obj in capture.objects.objects
+        if obj.kind is ObjectKind.MAP and obj.id is not None and obj.name
+    }
+
+
+def _has_calls(capture: Capture) -> bool:
+    return capture.kind in ("strace", "mixed")
+
+
+def _has_dumps(capture: Capture) -> bool:
+    return capture.kind in ("xlated", "mixed")
+
+
+def diff_captures(a: Capture, b: Capture, options: DiffOptions | None = None) -> DiffResult:
+    """What differs between capture ``a`` and capture ``b``."""
+    options = options or DiffOptions()
+    hidden: Counter[str] = Counter()
+    notes: list[str] = []
+    calls: tuple[CallDiff, ...] = ()
+    probes: ProbeSummary | None = None
+    if _has_calls(a) and _has_calls(b):
+        found = diff_calls(a, b, options, hidden)
+        calls, probes = found.calls, found.probes
+    elif _has_calls(a) or _has_calls(b):
+        side, other = ("a", "b") if _has_calls(a) else ("b", "a")
+        count = len((a if side == "a" else b).syscalls)
+        notes.append(f"bpf() calls not compared: {side} has {count}, {other} holds no strace output")
+    programs = []
+    if _has_dumps(a) and _has_dumps(b):
+        names_a, names_b = _map_names(a), _map_names(b)
+        for pa, pb in pair_by_name(a.programs, b.programs, _program_name, leftovers=True):
+            programs.append(diff_program(pa, pb, a.name, b.name, names_a, names_b, hidden, options.strict))
+    elif _has_dumps(a) or _has_dumps(b):
+        side, other = ("a", "b") if _has_dumps(a) else ("b", "a")
+        count = len((a if side == "a" else b).programs)
+        notes.append(f"programs not compared: {side} has {count} dumped, {other} holds no xlated dump")
+    if a.kind == "empty" or b.kind == "empty":
+        notes.append(f"{'a' if a.kind == 'empty' else 'b'} holds no bpf() call and no dump")
+    if options.strict:
+        hidden.clear()  # nothing is hidden: every difference is listed
+    return DiffResult(
+        a_name=a.name,
+        b_name=b.name,
+        a_kind=a.kind,
+        b_kind=b.kind,
+        syscalls=calls,
+        programs=tuple(programs),
+        hidden=dict(sorted(hidden.items())),
+        probes=probes,
+        calls_a=len(a.syscalls),
+        calls_b=len(b.syscalls),
+        notes=tuple(notes),
+        strict=options.strict,
+        unparsed_a=len(a.unparsed),
+        unparsed_b=len(b.unparsed),
+    )
+
+
+def _program_name(program: Program) -> str:
+    return program.name

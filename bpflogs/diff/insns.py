@@ -1,0 +1,232 @@
+"""Instructions compared: alignment keys, jump-target correspondence, change classes.
+
+The alignment key of an instruction is its opcode and operands with what moves
+between runs masked: jump and pseudo-call offsets (the targets are compared after
+alignment instead), map ids (maps are compared through a correspondence built from
+the alignment, or by name where the capture names them), helper ``#N`` offsets,
+subprogram tags and raw kernel addresses (xlated.md section 3).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from dataclasses import dataclass
+
+from bpflogs.model.insn import CallKind, Function, Instruction
+
+__all__ = [
+    "CLASSES",
+    "FunctionSide",
+    "MapCorrespondence",
+    "classify",
+    "COARSE_TIERS",
+    "insn_key",
+    "text_marks",
+]
+
+# the change classes, in the order they are reported
+CLASSES = ("opcode", "register", "immediate", "offset", "call-target", "map", "jump-target")
+
+_KERNEL_ADDRESS = 0xFFFF_0000_0000_0000
+
+
+def _is_kernel_address(insn: Instruction) -> bool:
+    imm = insn.imm
+    if insn.op != "ld_imm64" or imm is None or insn.map is not None or insn.target is not None:
+        return False
+    return (imm & 0xFFFF_FFFF_FFFF_FFFF) & _KERNEL_ADDRESS == _KERNEL_ADDRESS
+
+
+def _moves(insn: Instruction) -> bool:
+    """Whether ``imm``/``off`` of ``insn`` encode a target that is compared by correspondence."""
+    return insn.target is not None
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionSide:
+    """One function of one program, ready to align: instructions and what names targets."""
+
+    function: Function
+    start_index: int  # index of its first instruction in the program
+    callee: Mapping[int, str]  # slot of a function start -> function name (whole program)
+    map_names: Mapping[int, str]  # map id -> map name, where the capture knows it
+    index_of: Mapping[int, int]  # slot -> index in this function's instructions
+
+    @property
+    def instructions(self) -> tuple[Instruction, ...]:
+        return self.function.instructions
+
+    def target_name(self, insn: Instruction) -> str | None:
+        """The function a pseudo-call or ``subprog[...]`` load targets."""
+        if insn.call is not None and insn.call.function:
+            return insn.call.function
+        return self.callee.get(insn.target) if insn.target is not None else None
+
+    def keys(self) -> list[Hashable]:
+        return [insn_key(i, self) for i in self.instructions]
+
+
+def insn_key(insn: Instruction, side: FunctionSide) -> Hashable:
+    """The alignment key: equal keys mean the same instruction up to what moves between runs."""
+    imm, off = insn.imm, insn.off
+    call: Hashable = None
+    ref: Hashable = None
+    if insn.call is not None:
+        kind = insn.call.kind
+        if kind is CallKind.SUBPROG:
+            call, off = ("subprog", side.target_name(insn)), None
+        elif kind is CallKind.UNKNOWN:
+            call = ("unknown", insn.call.name, insn.call.suffix)
+        else:
+            call, imm = (kind.value, insn.call.name), None
+    elif _moves(insn):
+        if insn.op == "ld_imm64":
+            ref, imm = ("subprog", side.target_name(insn)), None
+        else:
+            imm = None if insn.op == "gotol" else imm
+            off = None
+    if insn.map is not None:
+        m = insn.map
+        name = side.map_names.get(m.id) if m.id is not None else None
+        ref = ("map", name, m.index if m.id is None else None, m.value, m.offset, m.value_index)
+    elif _is_kernel_address(insn):
+        imm = None
+        ref = "kernel-address"
+    return (insn.opcode, insn.op, insn.dst, insn.src, imm, off, insn.size, insn.cond, call, ref)
+
+
+def _operation(insn: Instruction) -> Hashable:
+    return (insn.op, insn.cls)
+
+
+def _opcode(insn: Instruction) -> Hashable:
+    if insn.opcode is None and insn.op == "bug":  # "BUG_alu64_d7", "BUG_db": the code ends the text
+        try:
+            return int(insn.text[-2:], 16)
+        except ValueError:
+            return insn.text
+    return insn.opcode
+
+
+# What two unmatched instructions must share, tier after tier, to be shown as one
+# changed instruction: the operation (a constant or register changed), else the opcode
+# byte (an older bpftool printed the same instruction in another form).
+COARSE_TIERS: tuple[Callable[[Instruction], Hashable], ...] = (_operation, _opcode)
+
+
+class MapCorrespondence:
+    """Which map of run b each map id of run a stands for, learned from aligned instructions."""
+
+    def __init__(self, pairs: Sequence[tuple[Instruction, Instruction]], names_a: Mapping[int, str],
+                 names_b: Mapping[int, str]) -> None:  # fmt: skip
+        votes: Counter[tuple[int, int]] = Counter()
+        for a, b in pairs:
+            if a.map is not None and b.map is not None and a.map.id is not None and b.map.id is not None:
+                votes[(a.map.id, b.map.id)] += 1
+        self.a_to_b: dict[int, int] = {}
+        taken: set[int] = set()
+        for ida, name in names_a.items():  # names the capture knows decide first
+            for idb, other in names_b.items():
+                if name == other and idb not in taken:
+                    self.a_to_b[ida] = idb
+                    taken.add(idb)
+                    break
+        for (ida, idb), _ in sorted(votes.items(), key=lambda kv: (-kv[1], kv[0])):
+            if ida not in self.a_to_b and idb not in taken:
+                self.a_to_b[ida] = idb
+                taken.add(idb)
+
+    def same(self, a: int | None, b: int | None) -> bool:
+        if a is None or b is None:
+            return a == b
+        return self.a_to_b.get(a) == b
+
+
+def classify(
+    a: Instruction,
+    b: Instruction,
+    sa: FunctionSide,
+    sb: FunctionSide,
+    maps: MapCorrespondence,
+    targets_match: bool,
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The change classes of a paired row and the rules that hid what else differed.
+
+    ``targets_match`` tells whether a jump's target corresponds through the alignment.
+    """
+    classes: set[str] = set()
+    hidden: set[str] = set()
+    if a.opcode != b.opcode or a.op != b.op:
+        classes.add("opcode")
+    if a.dst != b.dst or a.src != b.src:
+        classes.add("register")
+    moves_a, moves_b = _moves(a), _moves(b)
+    if moves_a or moves_b:
+        if not targets_match:
+            classes.add("call-target" if a.op == "call" or b.op == "call" else "jump-target")
+        elif (a.off, a.imm) != (b.off, b.imm):
+            hidden.add("jump-offsets")
+        if a.call is not None and b.call is not None and a.call.suffix != b.call.suffix:
+            hidden.add("subprog-tags")
+        if a.op != "gotol" and a.op != "ld_imm64" and a.op != "call" and a.imm != b.imm:
+            classes.add("immediate")  # a conditional jump's compared constant
+    elif a.call is not None or b.call is not None:
+        ca, cb = a.call, b.call
+        if ca is None or cb is None or (ca.kind, ca.name) != (cb.kind, cb.name):
+            classes.add("call-target")
+        elif ca.suffix != cb.suffix:
+            hidden.add("helper-addresses")
+    elif a.map is not None or b.map is not None:
+        ma, mb = a.map, b.map
+        if ma is None or mb is None:
+            classes.add("map")
+        else:
+            if (ma.value, ma.offset, ma.value_index, ma.index) != (
+                mb.value, mb.offset, mb.value_index, mb.index
+            ):  # fmt: skip
+                classes.add("map")
+            if ma.id != mb.id:
+                if maps.same(ma.id, mb.id):
+                    hidden.add("map-ids")
+                else:
+                    classes.add("map")
+    elif _is_kernel_address(a) and _is_kernel_address(b):
+        if a.imm != b.imm:
+            hidden.add("kernel-addresses")
+    else:
+        if a.imm != b.imm:
+            classes.add("immediate")
+        if a.off != b.off:
+            classes.add("offset")
+    if (a.size, a.signed, a.cond) != (b.size, b.signed, b.cond) and "opcode" not in classes:
+        classes.add("opcode")
+    if not classes and not hidden and a.text != b.text:
+        if a.op in ("unknown", "bug") or b.op in ("unknown", "bug"):
+            classes.add("opcode")  # a form bpflogs does not decode: the text is all there is
+        else:
+            hidden.add("formatting")  # same fields, another bpftool's spelling
+    return tuple(c for c in CLASSES if c in classes), tuple(sorted(hidden))
+
+
+_TOKEN = re.compile(r"\w+|\s+|[^\w\s]")
+
+
+def text_marks(a: str, b: str) -> tuple[tuple[tuple[int, int], ...], tuple[tuple[int, int], ...]]:
+    """Spans of ``a`` and ``b`` that differ, token by token."""
+    from difflib import SequenceMatcher  # short token lists only
+
+    ta = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(a)]
+    tb = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(b)]
+    matcher = SequenceMatcher(None, [t[2] for t in ta], [t[2] for t in tb], autojunk=False)
+    marks_a: list[tuple[int, int]] = []
+    marks_b: list[tuple[int, int]] = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        if i2 > i1:
+            marks_a.append((ta[i1][0], ta[i2 - 1][1]))
+        if j2 > j1:
+            marks_b.append((tb[j1][0], tb[j2 - 1][1]))
+    return tuple(marks_a), tuple(marks_b)

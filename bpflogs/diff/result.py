@@ -1,0 +1,298 @@
+"""The diff result tree: what ``bpflogs.diff`` found, for every renderer to visit.
+
+Frozen, slotted dataclasses only. The tree holds what the engine decided (pairings,
+classes, hidden rules); renderers (text, rich, Markdown, JSON) only walk it. Equal
+instructions are kept as runs (``EqualRun``) that point into the two programs, so a
+million-instruction diff holds objects only for the rows that differ.
+"""
+
+from __future__ import annotations
+
+import enum
+from bisect import bisect_right
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from bpflogs.model.insn import Program
+
+__all__ = [
+    "AttrChange",
+    "CallDiff",
+    "CallSide",
+    "DiffResult",
+    "EqualRun",
+    "FunctionDelta",
+    "Hunk",
+    "InsnRow",
+    "InsnSide",
+    "Locator",
+    "Op",
+    "ProbeSummary",
+    "ProgramDiff",
+    "ProgramSide",
+    "Status",
+]
+
+
+class Status(enum.Enum):
+    """How a paired thing (call, program, function) compares."""
+
+    SAME = "same"
+    CHANGED = "changed"
+    ADDED = "added"  # only in b
+    REMOVED = "removed"  # only in a
+
+
+class Op(enum.Enum):
+    """One row of an instruction alignment."""
+
+    EQUAL = "equal"
+    INSERT = "insert"  # only in b
+    DELETE = "delete"  # only in a
+    CHANGE = "change"  # paired, with classified differences
+
+
+# ---------------------------------------------------------------------------
+# bpf() calls
+
+
+@dataclass(frozen=True, slots=True)
+class AttrChange:
+    """One attribute that differs between two paired calls.
+
+    ``a``/``b`` are display texts (None: the attribute is absent on that side); fds are
+    shown as the objects they name. ``hidden`` is true when a rule (``rule``) says the
+    difference is volatile or environmental and the diff was not asked to show it.
+    """
+
+    path: str  # "max_entries", "link_create.target_fd", "<result>", "<pid>"
+    a: str | None
+    b: str | None
+    category: str  # "semantic", "volatile", "environment"
+    rule: str | None = None
+    hidden: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CallSide:
+    """Where a call is in its capture."""
+
+    line: int
+    text: str  # the call's line(s) as captured
+    pid: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CallDiff:
+    """A bpf() call of one run paired with one of the other, or one without a partner."""
+
+    status: Status
+    command: str
+    key: str  # the identity it was paired by: "BPF_MAP_CREATE map:counters"
+    a: CallSide | None
+    b: CallSide | None
+    changes: tuple[AttrChange, ...] = ()
+    probe: bool = False  # a loader feature probe (listed only when it differs)
+
+    @property
+    def shown(self) -> tuple[AttrChange, ...]:
+        return tuple(c for c in self.changes if not c.hidden)
+
+
+@dataclass(frozen=True, slots=True)
+class ProbeSummary:
+    """Loader feature probes (libbpf's tiny PROG_LOADs, BTF and map probes), counted."""
+
+    a: int
+    b: int
+    by_command_a: Mapping[str, int] = field(default_factory=dict)
+    by_command_b: Mapping[str, int] = field(default_factory=dict)
+    differing: int = 0  # probes listed among the calls because they differ
+
+
+# ---------------------------------------------------------------------------
+# programs and instructions
+
+
+@dataclass(frozen=True, slots=True)
+class InsnSide:
+    """One side of an instruction row."""
+
+    slot: int
+    text: str  # "(b7) r0 = 2", as the dump printed it
+    source: str | None = None  # the `; source` line in effect at this instruction
+    source_line: int | None = None  # its line_num (linum dumps)
+    function: str | None = None
+    marks: tuple[tuple[int, int], ...] = ()  # [start, end) spans of ``text`` that differ
+
+
+@dataclass(frozen=True, slots=True)
+class InsnRow:
+    """An aligned row: equal (only after a rule: ``hidden`` names it), inserted, deleted or changed."""
+
+    op: Op
+    a: InsnSide | None
+    b: InsnSide | None
+    classes: tuple[str, ...] = ()  # "opcode", "register", "immediate", "offset", "call-target", ...
+    hidden: tuple[str, ...] = ()  # rules that made it equal: "jump-offsets", "map-ids", ...
+
+
+@dataclass(frozen=True, slots=True)
+class EqualRun:
+    """``count`` plainly equal instructions from index ``a_index`` / ``b_index`` of the two programs."""
+
+    a_index: int
+    b_index: int
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionDelta:
+    name: str
+    status: Status
+    a_insns: int | None
+    b_insns: int | None
+    changed: int = 0  # rows inserted, deleted or changed in this function
+
+
+@dataclass(frozen=True, slots=True)
+class ProgramSide:
+    name: str
+    insns: int
+    slots: int
+    line: int  # where its dump starts in the capture
+    file: str
+
+
+@dataclass(frozen=True, slots=True)
+class Hunk:
+    """Consecutive rows around changes, with ``context`` equal rows either side."""
+
+    rows: tuple[InsnRow, ...]
+    changes: int  # rows that are not equal
+
+
+@dataclass(frozen=True, slots=True)
+class ProgramDiff:
+    """Two dumps of one program, aligned instruction by instruction."""
+
+    name: str
+    status: Status
+    a: ProgramSide | None
+    b: ProgramSide | None
+    functions: tuple[FunctionDelta, ...]
+    rows: tuple[InsnRow | EqualRun, ...]  # in alignment order
+    a_locator: Locator | None = field(default=None, repr=False, compare=False)
+    b_locator: Locator | None = field(default=None, repr=False, compare=False)
+    calls: Mapping[str, tuple[int, int]] = field(default_factory=dict)  # helper -> (calls in a, in b)
+
+    @property
+    def changed_rows(self) -> int:
+        return sum(1 for r in self.rows if isinstance(r, InsnRow) and r.op is not Op.EQUAL)
+
+    def all_rows(self) -> Iterator[InsnRow]:
+        """Every row, plainly equal ones too (expanded from their runs)."""
+        for row in self.rows:
+            if isinstance(row, InsnRow):
+                yield row
+            else:
+                yield from self._expand(row, 0, row.count)
+
+    def _expand(self, run: EqualRun, start: int, stop: int) -> Iterator[InsnRow]:
+        a, b = self.a_locator, self.b_locator
+        if a is None or b is None:
+            return
+        for k in range(start, stop):
+            yield InsnRow(Op.EQUAL, a.side(run.a_index + k), b.side(run.b_index + k))
+
+    def hunks(self, context: int = 3) -> list[Hunk]:
+        """Rows that differ grouped with up to ``context`` equal rows around them; equal
+        stretches of at most ``2 * context`` rows between two changes join their hunks."""
+        out: list[Hunk] = []
+        current: list[InsnRow] = []
+        changes = 0
+        last = len(self.rows) - 1
+        for i, row in enumerate(self.rows):
+            if isinstance(row, InsnRow):
+                current.append(row)
+                changes += row.op is not Op.EQUAL
+                continue
+            if current and i < last and row.count <= 2 * context:
+                current.extend(self._expand(row, 0, row.count))
+                continue
+            if current:
+                current.extend(self._expand(row, 0, min(context, row.count)))
+                if changes:
+                    out.append(Hunk(tuple(current), changes))
+                current, changes = [], 0
+            if i < last:
+                current.extend(self._expand(row, max(0, row.count - context), row.count))
+        if current and changes:
+            out.append(Hunk(tuple(current), changes))
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Locator:
+    """Finds, for an instruction of a program, its source line and function (by bisection)."""
+
+    program: Program
+    source_slots: tuple[int, ...]
+    function_starts: tuple[int, ...]
+
+    @classmethod
+    def of(cls, program: Program) -> Locator:
+        return cls(
+            program, tuple(at for at, _ in program.sources), tuple(f.start for f in program.functions)
+        )
+
+    def side(self, index: int, marks: tuple[tuple[int, int], ...] = ()) -> InsnSide:
+        """Instruction number ``index`` of the program as one side of a row."""
+        insn = self.program.instructions[index]
+        text = insn.text if insn.opcode is None else f"({insn.opcode:02x}) {insn.text}"
+        source = line = None
+        at = bisect_right(self.source_slots, insn.slot) - 1
+        if at >= 0:
+            src = self.program.sources[at][1]
+            source, line = src.source, src.line_num
+        fn = bisect_right(self.function_starts, insn.slot) - 1
+        function = self.program.functions[fn].name if fn >= 0 else None
+        return InsnSide(insn.slot, text, source, line, function, marks)
+
+
+# ---------------------------------------------------------------------------
+# the whole diff
+
+
+@dataclass(frozen=True, slots=True)
+class DiffResult:
+    """Everything ``bpflogs.diff`` found between capture ``a`` and capture ``b``."""
+
+    a_name: str
+    b_name: str
+    a_kind: str  # "strace", "xlated", "mixed", "empty"
+    b_kind: str
+    syscalls: tuple[CallDiff, ...]
+    programs: tuple[ProgramDiff, ...]
+    hidden: Mapping[str, int]  # rule -> differences it hid
+    probes: ProbeSummary | None = None
+    calls_a: int = 0  # bpf() calls in each capture
+    calls_b: int = 0
+    notes: tuple[str, ...] = ()  # what could not be compared, e.g. a dump against a strace log
+    strict: bool = False
+    unparsed_a: int = 0
+    unparsed_b: int = 0
+
+    @property
+    def equal(self) -> bool:
+        """No semantic difference (hidden ones do not count)."""
+        return not any(c.status is not Status.SAME for c in self.syscalls) and not any(
+            p.status is not Status.SAME for p in self.programs
+        )
+
+    def to_json(self, *, all_rows: bool = False) -> dict[str, Any]:
+        """The versioned JSON document (schema in README, "bpflogs diff --format json")."""
+        from bpflogs.render.diff_json import diff_json
+
+        return diff_json(self, all_rows=all_rows)

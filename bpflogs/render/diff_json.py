@@ -1,0 +1,120 @@
+"""``bpflogs diff --format json``: the result tree as a versioned document for bots and CI.
+
+Schema (README, "bpflogs diff --format json"); version 1. ``instructions`` lists every
+row that is not plainly equal (rows equal only after a rule have op "equal" and the
+rule in ``hidden``); with ``all_rows`` every row.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bpflogs.diff.result import (
+    AttrChange,
+    CallDiff,
+    CallSide,
+    DiffResult,
+    InsnRow,
+    InsnSide,
+    ProgramDiff,
+    ProgramSide,
+)
+
+__all__ = ["DIFF_SCHEMA_VERSION", "diff_json"]
+
+DIFF_SCHEMA_VERSION = 1
+
+
+def diff_json(result: DiffResult, *, all_rows: bool = False) -> dict[str, Any]:
+    """The document as plain JSON values (``json.dumps`` it)."""
+    probes = result.probes
+    return {
+        "bpflogs_diff": DIFF_SCHEMA_VERSION,
+        "equal": result.equal,
+        "a": {"file": result.a_name, "kind": result.a_kind, "calls": result.calls_a,
+              "unparsed_lines": result.unparsed_a},
+        "b": {"file": result.b_name, "kind": result.b_kind, "calls": result.calls_b,
+              "unparsed_lines": result.unparsed_b},
+        "strict": result.strict,
+        "notes": list(result.notes),
+        "syscalls": [_call(c) for c in result.syscalls],
+        "probes": None if probes is None else {
+            "a": probes.a, "b": probes.b, "differing": probes.differing,
+            "a_by_command": dict(probes.by_command_a), "b_by_command": dict(probes.by_command_b),
+        },
+        "programs": [_program(p, all_rows) for p in result.programs],
+        "hidden": dict(result.hidden),
+    }  # fmt: skip
+
+
+def _call(call: CallDiff) -> dict[str, Any]:
+    return {
+        "status": call.status.value,
+        "command": call.command,
+        "key": call.key,
+        "probe": call.probe,
+        "a": _call_side(call.a),
+        "b": _call_side(call.b),
+        "changes": [_change(c) for c in call.changes],
+    }
+
+
+def _call_side(side: CallSide | None) -> dict[str, Any] | None:
+    if side is None:
+        return None
+    return {"line": side.line, "pid": side.pid}
+
+
+def _change(change: AttrChange) -> dict[str, Any]:
+    return {
+        "path": change.path,
+        "a": change.a,
+        "b": change.b,
+        "category": change.category,
+        "rule": change.rule,
+        "hidden": change.hidden,
+    }
+
+
+def _program(program: ProgramDiff, all_rows: bool) -> dict[str, Any]:
+    rows = program.all_rows() if all_rows else (r for r in program.rows if isinstance(r, InsnRow))
+    return {
+        "name": program.name,
+        "status": program.status.value,
+        "a": _program_side(program.a),
+        "b": _program_side(program.b),
+        "functions": [
+            {"name": f.name, "status": f.status.value, "a_insns": f.a_insns, "b_insns": f.b_insns,
+             "changed": f.changed}
+            for f in program.functions
+        ],
+        "helpers": {name: {"a": na, "b": nb} for name, (na, nb) in program.calls.items()},
+        "instructions": [_row(r) for r in rows],
+    }  # fmt: skip
+
+
+def _program_side(side: ProgramSide | None) -> dict[str, Any] | None:
+    if side is None:
+        return None
+    return {"file": side.file, "line": side.line, "insns": side.insns, "slots": side.slots}
+
+
+def _row(row: InsnRow) -> dict[str, Any]:
+    return {
+        "op": row.op.value,
+        "a": _insn_side(row.a),
+        "b": _insn_side(row.b),
+        "classes": list(row.classes),
+        "hidden": list(row.hidden),
+    }
+
+
+def _insn_side(side: InsnSide | None) -> dict[str, Any] | None:
+    if side is None:
+        return None
+    out: dict[str, Any] = {"slot": side.slot, "text": side.text, "function": side.function}
+    if side.source is not None:
+        out["source"] = side.source
+    if side.source_line is not None:
+        out["source_line"] = side.source_line
+    return out
