@@ -10,11 +10,15 @@ Public API::
     bpflogs.view(call)                            # a typed view (ProgLoad, MapCreate, ...)
     for program in capture.programs:              # xlated dumps: Program, Function, Instruction
         program.functions, program.instructions
+
+    result = bpflogs.diff("a.txt", "b.txt")       # paths or Captures; strict=, ignore=
+    result.equal, result.syscalls, result.programs, result.hidden, result.to_json()
 """
 
 from __future__ import annotations
 
 from bpflogs.api import parse_file, parse_lines, parse_text
+from bpflogs.diff import DiffResult, diff  # the function shadows the subpackage name, as sqlglot does
 from bpflogs.errors import BpflogsError, InputError, ParseError
 from bpflogs.model.capture import BpfObject, Capture, ObjectTable
 from bpflogs.model.insn import CallKind, Function, Instruction, MapRef, Program, Reg
@@ -46,6 +50,7 @@ __all__ = [
     "CallEnd",
     "CallKind",
     "Capture",
+    "DiffResult",
     "Exit",
     "Function",
     "InputError",
@@ -68,6 +73,7 @@ __all__ = [
     "Syscall",
     "Unparsed",
     "__version__",
+    "diff",
     "parse_file",
     "parse_lines",
     "parse_text",
