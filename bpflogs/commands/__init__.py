@@ -9,4 +9,4 @@ from __future__ import annotations
 EXIT_OK, EXIT_DIFFERENT, EXIT_TROUBLE = 0, 1, 2
 
 # the subcommands in the order ``bpflogs --help`` lists them
-COMMANDS = ("parse", "diff")
+COMMANDS = ("parse", "diff", "validate")
