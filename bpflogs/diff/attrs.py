@@ -41,11 +41,15 @@ class CallContext:
 @dataclass(frozen=True, slots=True)
 class _Verdict:
     equal: bool  # equal once the rule is applied
-    rule: str | None = None  # the rule that made them equal, or that explains the difference
+    rule: str | None = None  # the rule that made them equal
+    # a difference in what an fd or pointer field *means* (another object, NULL or not):
+    # semantic even where the schema files the field under a volatile rule
+    semantic: bool = False
 
 
 _SAME = _Verdict(True)
 _DIFFERENT = _Verdict(False)
+_MEANING = _Verdict(False, semantic=True)
 
 
 def compare_calls(a: Syscall, b: Syscall, ctx: CallContext) -> list[AttrChange]:
@@ -102,6 +106,8 @@ def _attrs(
         if verdict.equal:  # equal once a rule is applied: the difference is volatile
             rule: str | None = verdict.rule
             category = Category.VOLATILE if category is Category.SEMANTIC else category
+        elif verdict.semantic:
+            rule, category = None, Category.SEMANTIC
         else:  # a real difference, hidden only where the schema says the field is not semantic
             rule = spec.rule if spec is not None and category is not Category.SEMANTIC else None
         text_a: str | None
@@ -157,27 +163,27 @@ def _zero(value: Typed | None) -> bool:
 def _fds(va: Fd, vb: Fd, path: str, a: Syscall, b: Syscall, ctx: CallContext) -> _Verdict:
     oa, ob = ctx.objects_a.resolve(a, path), ctx.objects_b.resolve(b, path)
     if oa is not None and ob is not None:
-        if ctx.pairing.get(oa) is ob or ctx.pairing.get(oa) == ob:
+        if ctx.pairing.get(oa) == ob:
             return _Verdict(True, "fds") if va.number != vb.number else _SAME
-        return _DIFFERENT
+        return _MEANING
     if oa is not None or ob is not None:
-        return _DIFFERENT  # an object of the capture against an fd from outside it
+        return _MEANING  # an object of the capture against an fd from outside it
     if va.number == vb.number:
         return _SAME
     if va.number == 0 or vb.number == 0:
-        return _DIFFERENT  # 0 is "none" in most fd fields
+        return _MEANING  # 0 is "none" in most fd fields
     return _Verdict(True, "fds")
 
 
 def _pointers(va: Typed, vb: Typed) -> _Verdict:
     if isinstance(va, Pointer) and isinstance(vb, Pointer):
         if va.is_null != vb.is_null:
-            return _DIFFERENT
+            return _MEANING  # a buffer given against none
         return _Verdict(True, "pointers") if va.address != vb.address else _SAME
     pointer = va if isinstance(va, Pointer) else vb
     assert isinstance(pointer, Pointer)
     if pointer.is_null:
-        return _DIFFERENT
+        return _MEANING
     return _Verdict(True, "pointers")  # an address against the contents strace decoded there (-v)
 
 

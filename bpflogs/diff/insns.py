@@ -110,10 +110,15 @@ def _opcode(insn: Instruction) -> Hashable:
     return insn.opcode
 
 
+def _class(insn: Instruction) -> Hashable:
+    return insn.cls
+
+
 # What two unmatched instructions must share, tier after tier, to be shown as one
 # changed instruction: the operation (a constant or register changed), else the opcode
-# byte (an older bpftool printed the same instruction in another form).
-COARSE_TIERS: tuple[Callable[[Instruction], Hashable], ...] = (_operation, _opcode)
+# byte (an older bpftool printed the same instruction in another form), else the
+# instruction class (another ALU operation, another load width).
+COARSE_TIERS: tuple[Callable[[Instruction], Hashable], ...] = (_operation, _opcode, _class)
 
 
 class MapCorrespondence:

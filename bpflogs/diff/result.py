@@ -207,30 +207,43 @@ class ProgramDiff:
             yield InsnRow(Op.EQUAL, a.side(run.a_index + k), b.side(run.b_index + k))
 
     def hunks(self, context: int = 3) -> list[Hunk]:
-        """Rows that differ grouped with up to ``context`` equal rows around them; equal
-        stretches of at most ``2 * context`` rows between two changes join their hunks."""
-        out: list[Hunk] = []
-        current: list[InsnRow] = []
-        changes = 0
-        last = len(self.rows) - 1
-        for i, row in enumerate(self.rows):
+        """Rows that differ with up to ``context`` rows around them, like a unified diff:
+        hunks whose context would touch are joined. Rows equal only after a rule do not
+        start a hunk; inside one they show with their rule."""
+        starts: list[int] = []  # position of each entry of self.rows among all rows
+        changed: list[int] = []
+        position = 0
+        for row in self.rows:
+            starts.append(position)
             if isinstance(row, InsnRow):
-                current.append(row)
-                changes += row.op is not Op.EQUAL
-                continue
-            if current and i < last and row.count <= 2 * context:
-                current.extend(self._expand(row, 0, row.count))
-                continue
-            if current:
-                current.extend(self._expand(row, 0, min(context, row.count)))
-                if changes:
-                    out.append(Hunk(tuple(current), changes))
-                current, changes = [], 0
-            if i < last:
-                current.extend(self._expand(row, max(0, row.count - context), row.count))
-        if current and changes:
-            out.append(Hunk(tuple(current), changes))
+                if row.op is not Op.EQUAL:
+                    changed.append(position)
+                position += 1
+            else:
+                position += row.count
+        windows: list[list[int]] = []
+        for p in changed:
+            lo, hi = max(0, p - context), min(position, p + context + 1)
+            if windows and lo <= windows[-1][1]:
+                windows[-1][1] = max(windows[-1][1], hi)
+            else:
+                windows.append([lo, hi])
+        out = []
+        for lo, hi in windows:
+            rows = tuple(self._between(starts, lo, hi))
+            out.append(Hunk(rows, sum(1 for r in rows if r.op is not Op.EQUAL)))
         return out
+
+    def _between(self, starts: list[int], lo: int, hi: int) -> Iterator[InsnRow]:
+        k = bisect_right(starts, lo) - 1
+        while k < len(self.rows) and starts[k] < hi:
+            row = self.rows[k]
+            if isinstance(row, InsnRow):
+                yield row
+            else:
+                first = starts[k]
+                yield from self._expand(row, max(0, lo - first), min(row.count, hi - first))
+            k += 1
 
 
 @dataclass(frozen=True, slots=True)

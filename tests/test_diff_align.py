@@ -1,0 +1,77 @@
+"""The sequence alignment: matches are real, increasing, and as many as an LCS where Myers runs."""
+
+from __future__ import annotations
+
+import itertools
+import random
+
+import pytest
+
+from bpflogs.diff.align import MAX_EDIT, _myers, align, blocks
+
+
+def lcs_length(a: list[int], b: list[int]) -> int:
+    prev = [0] * (len(b) + 1)
+    for x in a:
+        cur = [0]
+        for j, y in enumerate(b):
+            cur.append(prev[j] + 1 if x == y else max(prev[j + 1], cur[j]))
+        prev = cur
+    return prev[-1]
+
+
+def check(a: list[int], b: list[int], pairs: list[tuple[int, int]]) -> None:
+    assert all(a[i] == b[j] for i, j in pairs)
+    assert all(p[0] < q[0] and p[1] < q[1] for p, q in itertools.pairwise(pairs))
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_random_small_sequences_align_and_myers_is_optimal(seed: int) -> None:
+    rng = random.Random(seed)
+    for _ in range(50):
+        a = [rng.randrange(3) for _ in range(rng.randrange(30))]
+        b = [rng.randrange(3) for _ in range(rng.randrange(30))]
+        check(a, b, align(a, b))  # patience anchors first: valid, not always the longest
+        pairs = sorted(_myers(a, b, 0, len(a), 0, len(b)))  # the fallback is a shortest edit script
+        check(a, b, pairs)
+        assert len(pairs) == lcs_length(a, b)
+
+
+def test_unique_anchors_keep_an_inserted_block_in_place() -> None:
+    a = list(range(1000))
+    b = [*a[:500], -1, -2, -3, *a[500:]]
+    pairs = align(a, b)
+    assert len(pairs) == 1000
+    assert blocks(pairs, len(a), len(b)) == [
+        ("equal", 0, 500, 0, 500),
+        ("replace", 500, 500, 500, 503),
+        ("equal", 500, 1000, 503, 1003),
+    ]
+
+
+def test_a_region_beyond_the_edit_bound_stays_unmatched_instead_of_going_quadratic() -> None:
+    a = [0, 1] * (MAX_EDIT * 2)
+    b = [1, 0] * (MAX_EDIT * 2)
+    pairs = align(a, b)
+    check(a, b, pairs)
+
+
+def test_scattered_edits_in_a_long_sequence() -> None:
+    rng = random.Random(7)
+    a = list(range(100_000))
+    b = list(a)
+    for _ in range(1000):
+        k = rng.randrange(len(b))
+        b[k] = -k - 1
+    pairs = align(a, b)
+    check(a, b, pairs)
+    assert len(pairs) >= 99_000
+    tags = [t[0] for t in blocks(pairs, len(a), len(b))]
+    assert tags.count("replace") <= 1000
+
+
+def test_empty_sides() -> None:
+    assert align([], []) == []
+    assert align([1, 2], []) == []
+    assert blocks([], 2, 0) == [("replace", 0, 2, 0, 0)]
+    assert blocks([], 0, 0) == []
