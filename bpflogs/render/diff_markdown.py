@@ -16,7 +16,7 @@ from dataclasses import replace
 from typing import TextIO
 
 from bpflogs.diff.options import ViewOptions
-from bpflogs.diff.result import CallDiff, DiffResult, InsnRow, Op, ProgramDiff, ProgramSide, Status
+from bpflogs.diff.result import CallDiff, DiffResult, InsnRow, Op, ProgramDiff, Status
 from bpflogs.render import diff_text as t
 from bpflogs.render.inert import inert
 
@@ -81,7 +81,7 @@ def _summary(result: DiffResult) -> list[str]:
     ]
     if rows:
         out += [*_table(["", "a", "b", "changed", "added", "removed"], "lrrrrr", rows), ""]
-    facts = [t.probe_text(result.probes)] if result.probes is not None else []
+    facts = [t.probe_text(result.probes)] if result.probes is not None and t.has_probes(result) else []
     if result.unparsed_a or result.unparsed_b:
         facts.append(f"unparsed lines: a {result.unparsed_a}, b {result.unparsed_b}")
     out += [*(escape(f) + "  " for f in facts[:-1]), *(escape(f) for f in facts[-1:])]
@@ -116,12 +116,6 @@ def _calls(result: DiffResult, view: ViewOptions) -> list[str]:
     return [title, "", *_table(["", "call", "attribute", "a", "b"], "lllll", rows), ""]
 
 
-def _side(side: ProgramSide | None) -> str:
-    if side is None:
-        return "none"
-    return f"{escape(side.file)}:{side.line}, {side.insns} insns"
-
-
 def _functions(program: ProgramDiff, view: ViewOptions) -> list[str]:
     a = program.a.insns if program.a is not None else None
     b = program.b.insns if program.b is not None else None
@@ -154,13 +148,13 @@ def _hunk(program: ProgramDiff, rows: Sequence[InsnRow], view: ViewOptions) -> l
     return [f"<details><summary>{summary}</summary>", "", *block, "", "</details>", ""]
 
 
-def _program(program: ProgramDiff, view: ViewOptions) -> list[str]:
+def _program(program: ProgramDiff, view: ViewOptions, a_name: str, b_name: str) -> list[str]:
     if program.status is Status.SAME and not view.all_rows:
         return []
     out = [
         f"### Program {escape(program.name)}: {program.status.value}",
         "",
-        f"a: {_side(program.a)}; b: {_side(program.b)}",
+        escape(f"a: {t.side_text(program.a, a_name)}; b: {t.side_text(program.b, b_name)}"),
         "",
         *_functions(program, view),
         "",
@@ -182,12 +176,15 @@ def _footer(result: DiffResult) -> list[str]:
 def write_markdown(result: DiffResult, out: TextIO, view: ViewOptions) -> None:
     """The diff as a Markdown report: summary table, changed calls, per program its functions and hunks."""
     if result.equal and not view.all_rows:
-        lines = [f"**No semantic differences.** {escape(t.equal_text(result))}"]
+        rest = t.equal_text(result).removeprefix("no semantic differences")
+        lines = [f"**No semantic differences**{escape(rest)}"]
         lines += [f"\n> **note:** {escape(n)}" for n in result.notes]
     else:
         lines = ["## bpflogs diff", "", *_summary(result), *_calls(result, view)]
         for program in result.programs:
-            lines += _program(program, replace(view, width=min(view.width, 120)))
+            lines += _program(
+                program, replace(view, width=min(view.width, 120)), result.a_name, result.b_name
+            )
         lines += _footer(result)
     for line in lines:
         out.write(line.rstrip() + "\n")

@@ -38,6 +38,7 @@ __all__ = [
     "equal_text",
     "footer_text",
     "function_rows",
+    "has_probes",
     "hunk_header",
     "hunk_lines",
     "layout",
@@ -47,6 +48,7 @@ __all__ = [
     "shown_calls",
     "shown_changes",
     "shown_rows",
+    "side_text",
     "write_text",
 ]
 
@@ -301,7 +303,7 @@ def _summary(result: DiffResult, view: ViewOptions) -> list[Line]:
     if result.calls_a or result.calls_b or result.syscalls:
         counts = _status_counts(c.status for c in result.syscalls)
         out.append(_line(Span("calls:", HEADING), f" a {result.calls_a}, b {result.calls_b}; {counts}"))
-    if result.probes is not None:
+    if result.probes is not None and has_probes(result):
         out.append(_line(Span(probe_text(result.probes), DIM)))
     if result.programs:
         a = sum(1 for p in result.programs if p.a is not None)
@@ -578,13 +580,20 @@ def hunk_lines(
     return out
 
 
-def _side_text(side: ProgramSide | None) -> str:
+def side_text(side: ProgramSide | None, capture: str) -> str:
+    """Where a program's dump is (its file only when it is not the capture itself) and its size."""
     if side is None:
         return "none"
-    return f"{inert(side.file)}:{side.line}, {side.insns} insns in {side.slots} slots"
+    where = f"line {side.line}" if side.file == capture else f"{inert(side.file)}:{side.line}"
+    return f"{where}, {side.insns} insns in {side.slots} slots"
 
 
-def _program_lines(program: ProgramDiff, view: ViewOptions, carets: bool) -> list[Line]:
+def has_probes(result: DiffResult) -> bool:
+    p = result.probes
+    return p is not None and bool(p.a or p.b or p.differing)
+
+
+def _program_lines(result: DiffResult, program: ProgramDiff, view: ViewOptions, carets: bool) -> list[Line]:
     hunks = shown_rows(program, view)
     if program.status is Status.SAME and not view.all_rows:
         return []
@@ -594,7 +603,9 @@ def _program_lines(program: ProgramDiff, view: ViewOptions, carets: bool) -> lis
             Span(f"program {inert(program.name)}", HEADING),
             ": ",
             Span(program.status.value, style),
-            Span(f" (a: {_side_text(program.a)}; b: {_side_text(program.b)})", DIM),
+            Span(
+                f" (a: {side_text(program.a, result.a_name)}; b: {side_text(program.b, result.b_name)})", DIM
+            ),
         )
     ]
     calls = [(n, c) for n, c in sorted(program.calls.items()) if view.all_rows or c[0] != c[1]]
@@ -617,7 +628,7 @@ def layout(result: DiffResult, view: ViewOptions, *, carets: bool = True) -> lis
             _line(Span(f"note: {inert(n)}", NOTE)) for n in result.notes
         ]
     sections = [_summary(result, view), _calls(result, view)]
-    sections += [_program_lines(p, view, carets) for p in result.programs]
+    sections += [_program_lines(result, p, view, carets) for p in result.programs]
     sections.append([_line(Span(footer_text(result), DIM))])
     out: list[Line] = []
     for section in sections:
