@@ -15,7 +15,7 @@ from bpflogs.validate.locate import SourceMap
 
 __all__ = ["Check", "Context", "Scope"]
 
-_DISASM = re.compile(r'"disasm": ?"')
+_DISASM = re.compile(r'"disasm": ?"(?:\([0-9a-f]{2}\) )?')  # to the text after "(CC) ", as in text dumps
 
 
 class Scope(enum.Enum):

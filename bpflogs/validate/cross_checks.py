@@ -9,6 +9,7 @@ from bpflogs.model.insn import Program
 from bpflogs.model.records import Syscall
 from bpflogs.model.typed import Bytes, info_kind
 from bpflogs.model.views import ProgLoad, view
+from bpflogs.objects import _insn_map_fds
 from bpflogs.schema import ObjectKind
 from bpflogs.validate.check import Check, Context, Scope
 from bpflogs.validate.diagnostic import Finding, Severity
@@ -95,7 +96,8 @@ def _counts(ctx: Context) -> Iterator[Finding]:
 
 
 def _known_map_ids(ctx: Context) -> set[int]:
-    """Map ids the strace log shows: ids of objects it names, map infos, a program's map_ids."""
+    """Map ids the strace log shows: ids of objects it names, map infos, a program's map_ids and
+    the map ids in the LD_IMM64s of the xlated instructions it read (``-v``)."""
     ids = {o.id for o in ctx.capture.objects.objects if o.kind is ObjectKind.MAP and o.id is not None}
     for call in ctx.capture.syscalls:
         attr = call.fields
@@ -112,6 +114,12 @@ def _known_map_ids(ctx: Context) -> set[int]:
                 listed = listed.after
             if isinstance(listed, v.Array):
                 ids.update(i.value for i in listed.items if isinstance(i, v.Number))
+            # the kernel's own xlated instructions (-v) carry map ids in their LD_IMM64s
+            insns = attr.get("info.info.xlated_prog_insns")
+            if isinstance(insns, v.Changed):
+                insns = insns.after
+            if isinstance(insns, v.Array):
+                ids.update(ident for _, ident in _insn_map_fds(insns, "xlated_prog_insns"))
     return ids
 
 
