@@ -245,3 +245,11 @@ def test_whole_runs_have_no_unknown_fds() -> None:
         "ctypes-loader_v.txt",
     ):
         assert found(corpus(f"strace/{name}"), "unknown-fd") == [], name
+
+
+def test_attr_tails_strace_did_not_decode() -> None:
+    result = corpus("strace/bpftool-cgroup-attach-show-detach_f-y.txt")
+    [diag] = [d for d in result.diagnostics if d.check == "abbreviated" and "attr" in d.message]
+    assert diag.source[diag.column - 1 : diag.column + 3] == "...}" and diag.width == 3
+    assert diag.message.startswith("strace did not decode the end of BPF_PROG_QUERY's attr")
+    assert "(44 such calls)" in diag.message and diag.severity is Severity.WARNING
