@@ -214,3 +214,31 @@ def test_sides_of_different_kinds_say_what_was_not_compared() -> None:
     assert result.equal
     assert any("bpf() calls not compared" in n for n in result.notes)
     assert any("programs not compared" in n for n in result.notes)
+
+
+SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples" / "strace"
+
+
+@pytest.mark.skipif(not SAMPLES.is_dir(), reason="../shared/samples is not beside the repository")
+def test_pointer_against_decoded_contents_is_no_difference() -> None:
+    # the same loader run plain and with -v: info structs decoded on one side only
+    plain, verbose = SAMPLES / "v6.1_ctypes-all-commands.txt", SAMPLES / "v6.1_ctypes-all-commands_v.txt"
+    result = bpflogs.diff(plain, verbose)
+    shown = [(c.key, x.path) for c in result.syscalls for x in c.shown]
+    # the only real difference: the two runs walked the hash map in another order
+    assert shown == [
+        ("BPF_MAP_GET_NEXT_KEY map:bpflogs_hash", "<result>"),
+        ("BPF_MAP_GET_NEXT_KEY map:bpflogs_hash", "<result>"),
+    ]
+    assert result.hidden["pointers"] > 0
+
+
+@pytest.mark.skipif(not SAMPLES.is_dir(), reason="../shared/samples is not beside the repository")
+def test_identities_only_one_strace_shows_do_not_split_the_pairing() -> None:
+    # strace 4.21 cuts MAP_CREATE before map_name: the maps still pair, in order
+    result = bpflogs.diff(SAMPLES / "v4.21_ctypes-all-commands.txt", SAMPLES / "v7.2_ctypes-all-commands.txt")
+    creates = [c for c in result.syscalls if c.command == "BPF_MAP_CREATE"]
+    assert len(creates) == 9 and all(c.a is not None and c.b is not None for c in creates)
+    # what 4.21 left out after "..." is hidden, not a difference
+    assert [c.status for c in creates] == [Status.SAME] * 9
+    assert result.hidden["abbreviated-structs"] >= 5

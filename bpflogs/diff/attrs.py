@@ -97,6 +97,18 @@ def _attrs(
         va, spec_a = fa.get(path, (None, None))
         vb, spec_b = fb.get(path, (None, None))
         spec = spec_a or spec_b
+        if (va is None and _under_pointer(fa, path)) or (vb is None and _under_pointer(fb, path)):
+            continue  # a member of what one side shows only as an address (-v decodes it)
+        if _is_ellipsis(va) or _is_ellipsis(vb):
+            continue  # the "..." of an abbreviated struct is no attribute
+        if (va is None and _abbreviated(fa, path)) or (vb is None and _abbreviated(fb, path)):
+            va, vb = va if va is not None else Opaque("..."), vb if vb is not None else Opaque("...")
+            yield _change(ctx, command, path, show(va), show(vb), Category.VOLATILE, "abbreviated-structs")
+            continue
+        if isinstance(va, Pointer) and vb is None and _has_members(fb, path):
+            vb = Opaque("{...}")
+        elif isinstance(vb, Pointer) and va is None and _has_members(fa, path):
+            va = Opaque("{...}")
         if va is not None and vb is not None and va == vb and not isinstance(va, Insns):
             continue
         verdict = _compare(va, vb, spec, path, a, b, ctx)
@@ -118,6 +130,36 @@ def _attrs(
             text_a = show(va, ctx.objects_a.resolve(a, path))
             text_b = show(vb, ctx.objects_b.resolve(b, path))
         yield _change(ctx, command, path, text_a, text_b, category, rule)
+
+
+def _under_pointer(flat: Mapping[str, tuple[Typed, FieldSpec | None]], path: str) -> bool:
+    head = path
+    while "." in head:
+        head = head.rpartition(".")[0]
+        found = flat.get(head)
+        if found is not None:
+            return isinstance(found[0], Pointer) and not found[0].is_null
+    return False
+
+
+def _is_ellipsis(value: Typed | None) -> bool:
+    return isinstance(value, Opaque) and value.text == "..."
+
+
+def _abbreviated(flat: Mapping[str, tuple[Typed, FieldSpec | None]], path: str) -> bool:
+    """Whether the struct holding ``path`` was cut short with ``...`` (strace -v keeps it)."""
+    parent = path.rpartition(".")[0]
+    prefix = parent + "." if parent else ""
+    return any(
+        _is_ellipsis(value)
+        for key, (value, _) in flat.items()
+        if key.startswith(prefix) and "." not in key[len(prefix) :] and key[len(prefix) :].startswith("_")
+    )
+
+
+def _has_members(flat: Mapping[str, tuple[Typed, FieldSpec | None]], path: str) -> bool:
+    prefix = path + "."
+    return any(p.startswith(prefix) for p in flat)
 
 
 def _compare(va: Typed | None, vb: Typed | None, spec: FieldSpec | None, path: str,

@@ -136,6 +136,18 @@ def _split(capture: Capture) -> tuple[_Side, _Side]:
     return regular, probes
 
 
+def _common_identities(a: _Side, b: _Side) -> None:
+    """Drop the identities of a command that only one side can show (an old strace cuts
+    ``map_name`` off with ``...``; unnamed maps against named ones): order decides there."""
+    named_a = {cmd for cmd, ident in a.keys if ident}
+    named_b = {cmd for cmd, ident in b.keys if ident}
+    commands = {cmd for cmd, _ in a.keys} & {cmd for cmd, _ in b.keys}
+    blind = {cmd for cmd in commands if (cmd in named_a) != (cmd in named_b)}
+    if blind:
+        for side in (a, b):
+            side.keys[:] = [(cmd, "" if cmd in blind else ident) for cmd, ident in side.keys]
+
+
 def _pairs(a: _Side, b: _Side) -> list[tuple[int | None, int | None]]:
     """Rows of the alignment: (index in a, index in b), None for an added/removed call."""
     rows: list[tuple[int | None, int | None]] = []
@@ -168,6 +180,8 @@ def diff_calls(a: Capture, b: Capture, options: DiffOptions, hidden: Counter[str
     """The calls of two captures paired and compared; hidden differences counted in ``hidden``."""
     regular_a, probes_a = _split(a)
     regular_b, probes_b = _split(b)
+    _common_identities(regular_a, regular_b)
+    _common_identities(probes_a, probes_b)
     rows = _pairs(regular_a, regular_b)
     probe_rows = _pairs(probes_a, probes_b)
     pairing: dict[BpfObject, BpfObject] = {}

@@ -1,0 +1,32 @@
+"""Every capture of the corpus and the shared samples, diffed with itself, is equal with nothing hidden."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import bpflogs
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT.parent / "shared" / "samples"
+# not captures: verifier logs, bpftool's error transcript and jited shape, DOT (refused)
+SKIP = ("verifier-log.", "errors.bpftool", ".jited-shape.", ".dot", "README", "generators")
+
+
+def captures() -> list[Path]:
+    files = [p for d in ("strace", "xlated", "mixed") for p in sorted((ROOT / "corpus" / d).iterdir())]
+    if SAMPLES.is_dir():
+        files += [p for d in ("strace", "xlated", "seed") for p in sorted((SAMPLES / d).iterdir())]
+    return [p for p in files if p.is_file() and not any(s in p.name for s in SKIP)]
+
+
+@pytest.mark.parametrize("path", captures(), ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_a_capture_against_itself_is_equal(path: Path) -> None:
+    capture = bpflogs.parse_file(path)
+    result = bpflogs.diff(capture, capture)
+    assert result.equal
+    assert result.hidden == {}
+    assert all(c.status.value == "same" and not c.changes for c in result.syscalls)
+    assert all(p.status.value == "same" and p.changed_rows == 0 for p in result.programs)
+    assert result.to_json()["equal"] is True
