@@ -24,6 +24,7 @@ __all__ = [
     "UnknownCheck",
     "ValidationResult",
     "exit_status",
+    "select",
     "validate",
 ]
 
@@ -51,7 +52,3 @@ def validate(capture: Capture, checks: Iterable[Check] | None = None) -> Validat
     order = {c.name: i for i, c in enumerate(chosen)}
     found.sort(key=lambda d: (d.line, d.column, order[d.check]))
     return ValidationResult(capture.name, capture.kind, tuple(found), tuple(c.name for c in chosen))
-
-
-# re-exported for callers that select checks by name
-select_checks = select
