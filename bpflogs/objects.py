@@ -19,7 +19,7 @@ from bpflogs.model.records import OtherSyscall, Syscall
 from bpflogs.model.typed import info_kind
 from bpflogs.schema import FieldSpec, Kind, ObjectKind
 
-__all__ = ["replay"]
+__all__ = ["fd_fields", "insn_map_fds", "replay", "spec_path"]
 
 # -y decorations of fds returned by OBJ_GET name the object's kind
 _DECORATION_KINDS = {
@@ -55,7 +55,7 @@ def _text(node: v.Value | None) -> str | None:
     return None
 
 
-def _fd_fields(command: str, attr: v.Struct) -> Iterator[tuple[str, int]]:
+def fd_fields(command: str, attr: v.Struct) -> Iterator[tuple[str, int]]:
     """(path, fd number) of every fd-valued field of a call, ld_imm64 map fds included."""
     info = info_kind(command, attr)
 
@@ -67,10 +67,10 @@ def _fd_fields(command: str, attr: v.Struct) -> Iterator[tuple[str, int]]:
                 if member.name is None:
                     continue
                 sub = f"{path}.{member.name}" if path else member.name
-                yield from walk(member.value, sub, schema.field(command, _spec_path(sub), info))
+                yield from walk(member.value, sub, schema.field(command, spec_path(sub), info))
         elif isinstance(node, v.Array) and spec is not None:
             if spec.kind is Kind.INSNS:
-                yield from _insn_map_fds(node, path)
+                yield from insn_map_fds(node, path)
             else:
                 for i, item in enumerate(node.items):
                     yield from walk(item, f"{path}[{i}]", spec.item)
@@ -82,8 +82,9 @@ def _fd_fields(command: str, attr: v.Struct) -> Iterator[tuple[str, int]]:
     yield from walk(attr, "", None)
 
 
-def _spec_path(path: str) -> str:
-    # "link_create.iter_info[3].map.map_fd" -> "link_create.iter_info[].map.map_fd"
+def spec_path(path: str) -> str:
+    """The schema path of an attribute path: ``link_create.iter_info[3].map.map_fd`` ->
+    ``link_create.iter_info[].map.map_fd``."""
     out = []
     for step in path.split("."):
         name, bracket, _ = step.partition("[")
@@ -91,7 +92,8 @@ def _spec_path(path: str) -> str:
     return ".".join(out)
 
 
-def _insn_map_fds(insns: v.Array, path: str) -> Iterator[tuple[str, int]]:
+def insn_map_fds(insns: v.Array, path: str) -> Iterator[tuple[str, int]]:
+    """(path of the imm, map fd) of every ld_imm64 map reference in a ``-v`` instruction array."""
     for i, insn in enumerate(insns.items):
         if not isinstance(insn, v.Struct):
             continue
@@ -132,7 +134,7 @@ class _Replay:
         attr = call.fields
         spec = schema.command(call.command)
         if attr is not None:
-            refs = {path: self.fds[fd] for path, fd in _fd_fields(call.command, attr) if fd in self.fds}
+            refs = {path: self.fds[fd] for path, fd in fd_fields(call.command, attr) if fd in self.fds}
             if refs:
                 self.refs[call.line] = refs
             self.learn(call, attr, refs)

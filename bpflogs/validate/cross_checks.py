@@ -9,7 +9,7 @@ from bpflogs.model.insn import Program
 from bpflogs.model.records import Syscall
 from bpflogs.model.typed import Bytes, info_kind
 from bpflogs.model.views import ProgLoad, view
-from bpflogs.objects import _insn_map_fds
+from bpflogs.objects import insn_map_fds
 from bpflogs.schema import ObjectKind
 from bpflogs.validate.check import Check, Context, Scope
 from bpflogs.validate.diagnostic import Finding, Severity
@@ -119,7 +119,7 @@ def _known_map_ids(ctx: Context) -> set[int]:
             if isinstance(insns, v.Changed):
                 insns = insns.after
             if isinstance(insns, v.Array):
-                ids.update(ident for _, ident in _insn_map_fds(insns, "xlated_prog_insns"))
+                ids.update(ident for _, ident in insn_map_fds(insns, "xlated_prog_insns"))
     return ids
 
 

@@ -9,7 +9,7 @@ from bpflogs import schema
 from bpflogs.model import values as v
 from bpflogs.model.records import CallEnd, Exit, OtherSyscall, Personality, Resumed, Signal, Syscall
 from bpflogs.model.typed import info_kind
-from bpflogs.objects import _fd_fields, _spec_path
+from bpflogs.objects import fd_fields, spec_path
 from bpflogs.schema import ObjectKind
 from bpflogs.validate.check import Check, Context, Scope
 from bpflogs.validate.diagnostic import Finding, Severity
@@ -249,7 +249,7 @@ def _checked_fd(command: str, path: str, info: ObjectKind | None) -> bool:
         return path.startswith("insns[")
     if "iter_info[" in path and not path.startswith(("link_create.iter_info[0].", "iter_info[0].")):
         return False  # strace prints iter_info_len *bytes* as elements: only the first one is real
-    spec = schema.field(command, _spec_path(path), info)
+    spec = schema.field(command, spec_path(path), info)
     if spec is None:
         return False
     return spec.object is not ObjectKind.ANY or spec.name == "bpf_fd"
@@ -263,7 +263,7 @@ def _unknown_fds(ctx: Context) -> Iterator[Finding]:
         if attr is None or (call.result is not None and call.result.errno == "EBADF"):
             continue
         info = info_kind(call.command, attr)
-        for path, fd in _fd_fields(call.command, attr):
+        for path, fd in fd_fields(call.command, attr):
             if fd <= 0 or not _checked_fd(call.command, path, info):
                 continue
             if ctx.capture.objects.resolve(call, path) is not None:
