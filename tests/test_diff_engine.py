@@ -242,3 +242,23 @@ def test_identities_only_one_strace_shows_do_not_split_the_pairing() -> None:
     # what 4.21 left out after "..." is hidden, not a difference
     assert [c.status for c in creates] == [Status.SAME] * 9
     assert result.hidden["abbreviated-structs"] >= 5
+
+
+@pytest.mark.skipif(not SAMPLES.is_dir(), reason="../shared/samples is not beside the repository")
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        # strace 4.21 cannot decode BTF_LOAD nor name the maps: the probes still pair
+        ("v4.21_bpftool-prog-load_f-y.txt", "v5.10_bpftool-prog-load_f-y.txt"),
+        # strace 7.2 decodes PROG_BIND_MAP, which uses libbpf's probe map and program
+        ("v6.1_bpftool-prog-load_v.txt", "v7.2_bpftool-prog-load_f-v-y-tt-T.txt"),
+    ],
+)
+def test_one_bpftool_load_under_two_strace_releases_is_equal(a: str, b: str) -> None:
+    result = bpflogs.diff(SAMPLES / a, SAMPLES / b)
+    assert result.equal
+    assert result.probes is not None
+    assert result.probes.by_command_a == result.probes.by_command_b == {
+        "BPF_PROG_LOAD": 7, "BPF_BTF_LOAD": 8, "BPF_MAP_CREATE": 3,
+    }  # fmt: skip
+    assert [c.key for c in result.syscalls][-1] == "BPF_OBJ_PIN /sys/fs/bpf/bpflogs_x"

@@ -166,7 +166,7 @@ def _compare(va: Typed | None, vb: Typed | None, spec: FieldSpec | None, path: s
              a: Syscall, b: Syscall, ctx: CallContext) -> _Verdict:  # fmt: skip
     if va is None or vb is None:
         present = va if va is not None else vb
-        return _Verdict(True, "absent-members") if _zero(present) else _DIFFERENT
+        return _Verdict(True, "absent-members") if _zero(present, spec) else _DIFFERENT
     if isinstance(va, Update) or isinstance(vb, Update):
         ba, aa = (va.before, va.after) if isinstance(va, Update) else (None, va)
         bb, ab = (vb.before, vb.after) if isinstance(vb, Update) else (None, vb)
@@ -188,7 +188,11 @@ def _compare(va: Typed | None, vb: Typed | None, spec: FieldSpec | None, path: s
     return _SAME if va == vb else _DIFFERENT
 
 
-def _zero(value: Typed | None) -> bool:
+def _zero(value: Typed | None, spec: FieldSpec | None = None) -> bool:
+    """Whether a value is what an older strace that does not print the member means:
+    0, NULL, empty, or an enum name whose value is 0 (``BPF_CGROUP_INET_INGRESS``)."""
+    if isinstance(value, str) and spec is not None and spec.enum is not None:
+        return schema.enum_value(spec.enum, value) == 0
     if isinstance(value, Pointer):
         return value.is_null
     if isinstance(value, FlagSet):

@@ -22,7 +22,7 @@ from bpflogs.model.capture import BpfObject, Capture, ObjectTable
 from bpflogs.model.records import Syscall
 from bpflogs.model.values import Number, String, Value
 
-__all__ = ["CallsDiff", "diff_calls", "identity", "is_probe"]
+__all__ = ["CallsDiff", "diff_calls", "identity", "probe_shaped", "probes"]
 
 # a libbpf/bpftool feature probe loads at most this many instructions or BTF bytes
 _PROBE_INSNS = 8
@@ -89,14 +89,11 @@ def _named(kind: str, name: str | None) -> str:
     return f"{kind}:{name}" if name else ""
 
 
-def is_probe(call: Syscall, referenced: set[BpfObject], objects: ObjectTable) -> bool:
-    """A loader feature probe: a tiny PROG_LOAD, BTF_LOAD or libbpf_* MAP_CREATE whose
-    object no later call uses."""
+def probe_shaped(call: Syscall) -> bool:
+    """Whether a call looks like a loader feature probe: a PROG_LOAD of a few instructions
+    without a name (or a ``libbpf_*`` one), a small BTF_LOAD, a ``libbpf_*`` map."""
     attr = call.fields
     if attr is None:
-        return False
-    created = objects.created_by(call)
-    if created is not None and created in referenced:
         return False
     if call.command == "BPF_PROG_LOAD":
         count = _number(attr.get("insn_cnt"))
@@ -110,6 +107,26 @@ def is_probe(call: Syscall, referenced: set[BpfObject], objects: ObjectTable) ->
     return False
 
 
+# probes use each other (a global-data probe loads the probe map; libbpf binds its
+# det_bind map to its probe program): such uses do not make a probe real
+_PROBE_USES = ("BPF_PROG_BIND_MAP",)
+
+
+def probes(calls: Sequence[Syscall], objects: ObjectTable) -> list[bool]:
+    """For each call, whether it is a loader feature probe: probe-shaped, and its object
+    is used by no call other than probes and probe bindings."""
+    shaped = [probe_shaped(c) for c in calls]
+    used: set[BpfObject] = set()
+    for call, probe in zip(calls, shaped, strict=True):
+        if not probe and call.command not in _PROBE_USES:
+            used.update(objects.paths(call).values())
+    out = []
+    for call, probe in zip(calls, shaped, strict=True):
+        created = objects.created_by(call) if probe else None
+        out.append(probe and (created is None or created not in used))
+    return out
+
+
 @dataclass(frozen=True, slots=True)
 class CallsDiff:
     calls: tuple[CallDiff, ...]
@@ -119,21 +136,16 @@ class CallsDiff:
 
 @dataclass(frozen=True, slots=True)
 class _Side:
-    calls: list[Syscall]
+    calls: tuple[Syscall, ...]
     keys: list[tuple[str, str]]
+    probe: list[bool]
 
 
-def _split(capture: Capture) -> tuple[_Side, _Side]:
-    """(regular calls, probes) of a capture, with their pairing keys."""
+def _side_of(capture: Capture) -> _Side:
     objects = capture.objects
-    referenced = {obj for refs in objects.refs.values() for obj in refs.values()}
-    regular = _Side([], [])
-    probes = _Side([], [])
-    for call in capture.syscalls:
-        side = probes if is_probe(call, referenced, objects) else regular
-        side.calls.append(call)
-        side.keys.append((call.command, identity(call, objects)))
-    return regular, probes
+    calls = capture.syscalls
+    keys = [(call.command, identity(call, objects)) for call in calls]
+    return _Side(calls, keys, probes(calls, objects))
 
 
 def _common_identities(a: _Side, b: _Side) -> None:
@@ -149,7 +161,11 @@ def _common_identities(a: _Side, b: _Side) -> None:
 
 
 def _pairs(a: _Side, b: _Side) -> list[tuple[int | None, int | None]]:
-    """Rows of the alignment: (index in a, index in b), None for an added/removed call."""
+    """Rows of the alignment: (index in a, index in b), None for an added/removed call.
+
+    First by command and identity, then what is left in a gap by command alone. Whether
+    a call is a probe is no part of the key: a strace too old to decode a command cannot
+    tell, and its calls must still pair with the decoded ones."""
     rows: list[tuple[int | None, int | None]] = []
     tiers: list[tuple[list[Hashable], list[Hashable]]] = [
         (list(a.keys), list(b.keys)),
@@ -177,35 +193,38 @@ def _side(call: Syscall) -> CallSide:
 
 
 def diff_calls(a: Capture, b: Capture, options: DiffOptions, hidden: Counter[str]) -> CallsDiff:
-    """The calls of two captures paired and compared; hidden differences counted in ``hidden``."""
-    regular_a, probes_a = _split(a)
-    regular_b, probes_b = _split(b)
-    _common_identities(regular_a, regular_b)
-    _common_identities(probes_a, probes_b)
-    rows = _pairs(regular_a, regular_b)
-    probe_rows = _pairs(probes_a, probes_b)
+    """The calls of two captures paired and compared; hidden differences counted in ``hidden``.
+
+    Probes pair like any call; a pair of probes that compares the same is only counted."""
+    side_a, side_b = _side_of(a), _side_of(b)
+    _common_identities(side_a, side_b)
+    rows = _pairs(side_a, side_b)
     pairing: dict[BpfObject, BpfObject] = {}
-    for side_a, side_b, aligned in ((regular_a, regular_b, rows), (probes_a, probes_b, probe_rows)):
-        for i, j in aligned:
-            if i is None or j is None:
-                continue
+    for i, j in rows:
+        if i is not None and j is not None:
             oa = a.objects.created_by(side_a.calls[i])
             ob = b.objects.created_by(side_b.calls[j])
             if oa is not None and ob is not None:
                 pairing.setdefault(oa, ob)
     ctx = CallContext(a.objects, b.objects, pairing, options)
-    calls = [_diff(regular_a, regular_b, i, j, ctx, hidden) for i, j in rows]
-    differing = [
-        d for d in (_diff(probes_a, probes_b, i, j, ctx, hidden, probe=True) for i, j in probe_rows)
-        if d.status is not Status.SAME
-    ]  # fmt: skip
-    calls = differing + calls  # probes run first: a loader probes before it loads
+    calls: list[CallDiff] = []
+    probe_a: Counter[str] = Counter()
+    probe_b: Counter[str] = Counter()
+    differing = 0
+    for i, j in rows:
+        probe = (i is not None and side_a.probe[i]) or (j is not None and side_b.probe[j])
+        found = _diff(side_a, side_b, i, j, ctx, hidden, probe)
+        if probe:
+            if i is not None:
+                probe_a[side_a.calls[i].command] += 1
+            if j is not None:
+                probe_b[side_b.calls[j].command] += 1
+            if found.status is Status.SAME:
+                continue
+            differing += 1
+        calls.append(found)
     summary = ProbeSummary(
-        len(probes_a.calls),
-        len(probes_b.calls),
-        dict(Counter(c.command for c in probes_a.calls)),
-        dict(Counter(c.command for c in probes_b.calls)),
-        len(differing),
+        sum(probe_a.values()), sum(probe_b.values()), dict(probe_a), dict(probe_b), differing
     )
     return CallsDiff(tuple(calls), summary, pairing)
 
