@@ -20,7 +20,7 @@ def grammar_text(name: str) -> str:
 
 
 def lalr_parser(
-    name: str, transformer: lark.Transformer[lark.Token, object], start: str = "start"
+    name: str, transformer: lark.Transformer[lark.Token, object], start: str | list[str] = "start"
 ) -> lark.Lark:
     """An LALR parser with the contextual lexer that runs ``transformer`` while parsing (no tree)."""
     return lark.Lark(

@@ -84,6 +84,9 @@ class _ToModel(lark.Transformer[Token, Any]):
     def start(self, prefix: r.Prefix, event: Callable[[r.Prefix], _Build]) -> _Build:
         return event(prefix)
 
+    def body(self, event: Callable[[r.Prefix], _Build]) -> Callable[[r.Prefix], _Build]:
+        return event
+
     def prefix(self, *tokens: Token) -> r.Prefix:
         if not tokens:
             return _EMPTY_PREFIX
@@ -341,7 +344,78 @@ def _unprefixed(cls: Any, **fields: Any) -> Callable[[r.Prefix], _Build]:
 
 @lru_cache(maxsize=1)
 def _parser() -> lark.Lark:
-    return lalr_parser("strace.lark", _ToModel())
+    return lalr_parser("strace.lark", _ToModel(), start=["start", "body"])
+
+
+# The prefix terminals of grammars/strace.lark (PID, SECONTEXT, ABS_TIME, REL_TIME, SCNO,
+# IP) in grammar order. A line is split here, its prefix read from the groups and its
+# event parsed once per distinct text (a map operation in a loop repeats its event
+# text; only pid and time change). A split the grammar would not make fails to parse
+# as an event and falls back to parsing the whole line.
+PREFIX = re.compile(
+    r"(?P<pid>\d{1,8}(?:<(?:\\.|[^\\>])*+>)? +|\[pid +\d+(?:<(?:\\.|[^\\>])*+>)?\] )?"
+    r"(?P<secontext>\[[^\]\s]*:[^\]\s]*\] )?"
+    r"(?P<time>\d\d:\d\d:\d\d(?:\.\d{1,9})? |\d{9,}(?:\.\d{1,9})? )?"
+    r"(?P<relative>\(\+ *\d+\.\d+\) | *\d+\.\d+ )?"
+    r"(?P<scno>\[ *\d+\] |\[\?\?\?\] )?"
+    r"(?P<ip>\[[0-9a-f]{8}\] |\[[0-9a-f]{16}\] |\[\?{8}\] |\[\?{16}\] )?"
+)
+_EVENTS: dict[str, Callable[[r.Prefix], _Build]] = {}
+_PREFIXES: dict[str, r.Prefix] = {}
+_CACHE_LIMIT = 1 << 14  # distinct event texts (and prefixes) kept
+_CACHE_TEXT = 4096  # longer event texts are parsed each time, not kept
+
+
+def _prefix(m: re.Match[str]) -> r.Prefix:
+    """The Prefix of a PREFIX match: the grammar's ``prefix`` rule, read from the groups."""
+    text = m.group()
+    known = _PREFIXES.get(text)
+    if known is not None:
+        return known
+    if not text:
+        return _EMPTY_PREFIX
+    fields: dict[str, Any] = {"text": text}
+    pid, secontext, time, relative, scno, ip = m.groups()
+    if pid is not None:
+        num = pid.strip()
+        if num.startswith("[pid"):
+            num = num[4:-1].strip()
+        num, _, comm = num.partition("<")
+        fields["pid"] = int(num)
+        if comm:
+            fields["comm"] = comm[:-1]
+    if secontext is not None:
+        fields["secontext"] = secontext[1:-2]
+    if time is not None:
+        fields["time"] = time[:-1]
+    if relative is not None:
+        fields["relative"] = relative.strip().strip("(+)").strip()
+    if scno is not None:
+        fields["scno"] = scno[1:-2].strip()
+    if ip is not None:
+        fields["ip"] = ip[1:-2]
+    prefix = r.Prefix(**fields)
+    if time is None and relative is None:  # times never repeat: keep only the rest
+        if len(_PREFIXES) >= _CACHE_LIMIT:
+            _PREFIXES.clear()
+        _PREFIXES[text] = prefix
+    return prefix
+
+
+def _event(body: str) -> Callable[[r.Prefix], _Build] | None:
+    """The parsed event of ``body`` (the line after its prefix), or None if it does not parse."""
+    event = _EVENTS.get(body)
+    if event is not None:
+        return event
+    try:
+        event = cast(Callable[[r.Prefix], _Build], _parser().parse(body, start="body"))
+    except (lark.exceptions.LarkError, _Reject, RecursionError):
+        return None
+    if len(body) <= _CACHE_TEXT:
+        if len(_EVENTS) >= _CACHE_LIMIT:
+            _EVENTS.clear()
+        _EVENTS[body] = event
+    return event
 
 
 def _unparsed(ll: LogicalLine, message: str, column: int = 1, expected: Iterable[str] = ()) -> r.Unparsed:
@@ -362,8 +436,21 @@ def _where(ll: LogicalLine, column: int, what: str) -> str:
 
 def parse_line(ll: LogicalLine) -> r.Record:
     """Parse one logical line; a line that does not parse comes back as ``Unparsed``."""
+    text = ll.text
+    m = PREFIX.match(text)
+    assert m is not None  # every group is optional
+    event = _event(text[m.end() :])
+    if event is not None:
+        try:
+            return event(_prefix(m))(ll)
+        except _Reject:
+            pass  # the whole line gets the exact message below
+    return _parse_whole(ll)
+
+
+def _parse_whole(ll: LogicalLine) -> r.Record:
     try:
-        build = cast(_Build, _parser().parse(ll.text))
+        build = cast(_Build, _parser().parse(ll.text, start="start"))
         return build(ll)
     except lark.exceptions.UnexpectedCharacters as exc:
         pos = exc.pos_in_stream or 0
