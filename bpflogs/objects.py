@@ -117,6 +117,9 @@ class _Replay:
         self.ids: dict[tuple[ObjectKind, int], BpfObject] = {}
         self.refs: dict[int, dict[str, BpfObject]] = {}
         self.returns: dict[int, BpfObject] = {}
+        # repeated calls share their attr object (the parser parses an event text once):
+        # its fd fields are found once, keyed by identity (the attr is kept alive with them)
+        self.fd_cache: dict[int, tuple[v.Struct, list[tuple[str, int]]]] = {}
 
     def new(self, call: Syscall, kind: ObjectKind, fd: int, **extra: str | int | None) -> BpfObject:
         index = self.counts.get(kind, 0)
@@ -134,7 +137,11 @@ class _Replay:
         attr = call.fields
         spec = schema.command(call.command)
         if attr is not None:
-            refs = {path: self.fds[fd] for path, fd in fd_fields(call.command, attr) if fd in self.fds}
+            cached = self.fd_cache.get(id(attr))
+            if cached is None or cached[0] is not attr:
+                cached = (attr, list(fd_fields(call.command, attr)))
+                self.fd_cache[id(attr)] = cached
+            refs = {path: self.fds[fd] for path, fd in cached[1] if fd in self.fds}
             if refs:
                 self.refs[call.line] = refs
             self.learn(call, attr, refs)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from functools import lru_cache
 from typing import Any, cast
 
@@ -434,17 +435,31 @@ def _where(ll: LogicalLine, column: int, what: str) -> str:
     return what
 
 
+# strace -T's duration ends the line; it changes every call, so it is cut off before the
+# event text is looked up and put back into the result
+_DURATION = re.compile(r" <(\d+\.\d+)>$")
+
+
 def parse_line(ll: LogicalLine) -> r.Record:
     """Parse one logical line; a line that does not parse comes back as ``Unparsed``."""
     text = ll.text
     m = PREFIX.match(text)
     assert m is not None  # every group is optional
-    event = _event(text[m.end() :])
+    body = text[m.end() :]
+    timed = _DURATION.search(body) if body.endswith(">") else None
+    event = _event(body if timed is None else body[: timed.start()])
     if event is not None:
         try:
-            return event(_prefix(m))(ll)
+            record = event(_prefix(m))(ll)
         except _Reject:
-            pass  # the whole line gets the exact message below
+            return _parse_whole(ll)  # the whole line gets the exact message
+        if timed is None:
+            return record
+        result = getattr(record, "result", None)
+        if isinstance(result, r.Result) and result.duration is None:
+            timed_result = replace(result, duration=timed.group(1))
+            timed_record: r.Record = replace(cast(Any, record), result=timed_result)
+            return timed_record
     return _parse_whole(ll)
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, cast
 
@@ -83,16 +84,8 @@ class _ToModel(lark.Transformer[Token, Any]):
         slot, indent = _index(index)
         code = int(opcode, 16)
         rel = fields.pop("rel", None)
-        if rel is not None:  # jumps and pseudo-calls count from the next slot
-            fields["target"] = slot + 1 + rel
-        start = len(index) + len("(cc) ")
-        cls = opcodes.class_name(code)
-
-        def build(n: int, line: str) -> DumpRecord:
-            insn = m.Instruction(slot=slot, opcode=code, text=line[start:], cls=cls, **fields)
-            return m.InsnLine(n, (n,), line, insn, indent)
-
-        return build
+        form = _InsnForm(code, opcodes.class_name(code), fields, rel)
+        return _InsnBuild(form, slot, indent, len(index) + len("(cc) "))
 
     def bug_line(self, index: Token, bug: Token) -> _Build:
         slot, indent = _index(index)
@@ -329,9 +322,48 @@ class _ToModel(lark.Transformer[Token, Any]):
         return {"op": "unknown"}
 
 
+@dataclass(frozen=True, slots=True)
+class _InsnForm:
+    """What the text after an instruction's index says, whatever its slot: one parse serves
+    every line with the same text (``(bf) r1 = r6`` recurs all over a big program)."""
+
+    code: int
+    cls: str | None
+    fields: dict[str, Any]
+    rel: int | None  # jumps and pseudo-calls: the offset, counted from the next slot
+
+    def make(self, n: int, line: str, slot: int, indent: str, start: int) -> m.InsnLine:
+        if self.rel is None:
+            insn = m.Instruction(slot=slot, opcode=self.code, text=line[start:], cls=self.cls, **self.fields)
+        else:
+            insn = m.Instruction(
+                slot=slot, opcode=self.code, text=line[start:], cls=self.cls, target=slot + 1 + self.rel,
+                **self.fields,
+            )  # fmt: skip
+        return m.InsnLine(n, (n,), line, insn, indent)
+
+
+@dataclass(frozen=True, slots=True)
+class _InsnBuild:
+    form: _InsnForm
+    slot: int
+    indent: str
+    start: int  # where the text after "(cc) " starts
+
+    def __call__(self, n: int, line: str) -> DumpRecord:
+        return self.form.make(n, line, self.slot, self.indent, self.start)
+
+
 @lru_cache(maxsize=1)
 def _parser() -> lark.Lark:
     return lalr_parser("xlated.lark", _ToModel())
+
+
+# "  12: (bf) r1 = r6": the index, then the opcode and text that are looked up
+_INSN_LINE = re.compile(r"( *)(\d+): (\([0-9a-f]{2}\) .*)")
+_FORMS: dict[str, _InsnForm] = {}
+_BUILDERS: dict[str, _Build] = {}
+_FORMS_LIMIT = 1 << 16
 
 
 def instruction(slot: int, disasm: str) -> m.Instruction | None:
@@ -342,8 +374,40 @@ def instruction(slot: int, disasm: str) -> m.Instruction | None:
 
 def parse_dump_line(number: int, text: str) -> DumpRecord | Unparsed:
     """One line of a dump as its record; ``Unparsed`` when it is no dump line."""
+    line = _INSN_LINE.fullmatch(text)
+    if line is not None:
+        rest = line.group(3)
+        form = _FORMS.get(rest)
+        if form is None:
+            built = _builder(number, f"0: {rest}")
+            if not isinstance(built, _InsnBuild):
+                return _record(number, text)  # the whole line gets the exact message
+            form = built.form
+            if len(_FORMS) >= _FORMS_LIMIT:
+                _FORMS.clear()
+            _FORMS[rest] = form
+        return form.make(number, text, int(line.group(2)), line.group(1), line.start(3) + 5)
+    return _record(number, text)
+
+
+def _record(number: int, text: str) -> DumpRecord | Unparsed:
+    known = _BUILDERS.get(text)  # source lines and headers recur too (an unrolled loop)
+    if known is not None:
+        return known(number, text)
+    built = _builder(number, text)
+    if isinstance(built, Unparsed):
+        return built
+    if len(text) <= 512:
+        if len(_BUILDERS) >= _FORMS_LIMIT:
+            _BUILDERS.clear()
+        _BUILDERS[text] = built
+    return built(number, text)
+
+
+def _builder(number: int, text: str) -> _Build | Unparsed:
+    """The grammar's builder for a line, or ``Unparsed`` saying why there is none."""
     try:
-        build = cast(_Build, _parser().parse(text))
+        return cast(_Build, _parser().parse(text))
     except lark.exceptions.UnexpectedInput as exc:
         cut = isinstance(exc, lark.exceptions.UnexpectedEOF) or (
             isinstance(exc, lark.exceptions.UnexpectedToken) and exc.token.type == "$END"
@@ -357,7 +421,6 @@ def parse_dump_line(number: int, text: str) -> DumpRecord | Unparsed:
         else:
             message = "not a line of a bpftool xlated dump"
         return Unparsed(number, (number,), text, message, column)
-    return build(number, text)
 
 
 # ---------------------------------------------------------------- cross-checks
