@@ -65,7 +65,21 @@ class FunctionSide:
         return self.callee.get(insn.target) if insn.target is not None else None
 
     def keys(self) -> list[Hashable]:
-        return [insn_key(i, self) for i in self.instructions]
+        out: list[Hashable] = []
+        for insn in self.instructions:
+            if insn.target is None and insn.map is None:  # the key follows from the text alone
+                known = _KEYS.get((insn.opcode, insn.text))
+                if known is None:
+                    known = _KEYS[(insn.opcode, insn.text)] = insn_key(insn, self)
+                out.append(known)
+            else:
+                out.append(insn_key(insn, self))
+        if len(_KEYS) > 1 << 16:
+            _KEYS.clear()
+        return out
+
+
+_KEYS: dict[tuple[int | None, str], Hashable] = {}
 
 
 def insn_key(insn: Instruction, side: FunctionSide) -> Hashable:

@@ -195,7 +195,7 @@ def diff_program(
         for x in aligned
         if x.a is not None and x.b is not None
         for i, j in x.rows
-        if i is not None and j is not None
+        if i is not None and j is not None and x.a.instructions[i].map is not None
     ]
     maps = MapCorrespondence(pairs, names_a, names_b)
     loc_a = Locator.of(a) if a is not None else None
@@ -261,8 +261,14 @@ def _rows(
             continue
         assert fa is not None and fb is not None and corr is not None and loc_a and loc_b
         ia, ib = fa.instructions[i], fb.instructions[j]  # type: ignore[index]
-        classes, rules = classify(ia, ib, fa, fb, maps, _targets_match(ia, ib, fa, fb, corr))
-        hidden.update(rules)
+        classes: tuple[str, ...] = ()
+        rules: tuple[str, ...] = ()
+        if ia.text == ib.text and ia.opcode == ib.opcode and ia.target is None and ia.map is None:
+            pass  # the same text, nothing that moves: plainly equal
+        else:
+            classes, rules = classify(ia, ib, fa, fb, maps, _targets_match(ia, ib, fa, fb, corr))
+        if rules:
+            hidden.update(rules)
         if not classes and not rules and ia.text == ib.text and ia.opcode == ib.opcode:
             last = out[-1] if out else None
             if isinstance(last, EqualRun) and (last.a_index + last.count, last.b_index + last.count) == (

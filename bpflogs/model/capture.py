@@ -92,6 +92,7 @@ class Capture:
     syscalls: tuple[Syscall, ...] = ()
     unparsed: tuple[Unparsed, ...] = ()
     programs: tuple[Program, ...] = ()
+    has_events: bool = False  # any strace event (call, signal, exit, message) among the records
 
     @classmethod
     def build(
@@ -106,12 +107,13 @@ class Capture:
             syscalls=tuple(r for r in records if isinstance(r, Syscall)),
             unparsed=tuple(r for r in records if isinstance(r, Unparsed)),
             programs=tuple(programs or ()),
+            has_events=any(isinstance(rec, _STRACE_EVENTS) for rec in records),
         )
 
     @property
     def kind(self) -> str:
         """``strace``, ``xlated``, ``mixed`` or ``empty``: what the capture holds."""
-        has_calls = any(isinstance(rec, _STRACE_EVENTS) for rec in self.records)
+        has_calls = self.has_events
         if has_calls and self.programs:
             return "mixed"
         return "strace" if has_calls else "xlated" if self.programs else "empty"
