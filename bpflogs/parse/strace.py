@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any, cast
 
@@ -120,24 +120,7 @@ class _ToModel(lark.Transformer[Token, Any]):
         if kind is r.CallEnd.COMPLETE and (_has_cut(attr) or (attr is None or size is None)):
             raise _Reject("the call's arguments end early but the line has a result")
 
-        def build(prefix: r.Prefix) -> _Build:
-            return lambda ll: r.Syscall(
-                line=ll.lines[0],
-                lines=ll.lines,
-                text=ll.text,
-                prefix=prefix,
-                command=command_name(cmd),
-                cmd=cmd,
-                attr=attr,
-                size=size,
-                end=kind,
-                result=result,
-                pad=pad,
-                arg_names=arg_names,
-                parts=ll.parts,
-            )
-
-        return build
+        return _BpfEvent(command_name(cmd), cmd, attr, size, kind, result, pad, arg_names)
 
     def other_call(self, open_: Token, args: str | None, end: tuple[Any, ...]) -> Any:
         kind, pad, result = end
@@ -317,6 +300,37 @@ class _ToModel(lark.Transformer[Token, Any]):
 
 
 _EMPTY_PREFIX = r.Prefix()
+
+
+@dataclass(frozen=True, slots=True)
+class _BpfEvent:
+    """A parsed ``bpf(...) = result`` event, whatever its prefix and line."""
+
+    command: str
+    cmd: v.Value
+    attr: v.Value | None
+    size: v.Value | None
+    end: r.CallEnd
+    result: r.Result | None
+    pad: str
+    arg_names: bool
+
+    def __call__(self, prefix: r.Prefix) -> _Build:
+        return lambda ll: r.Syscall(
+            line=ll.lines[0],
+            lines=ll.lines,
+            text=ll.text,
+            prefix=prefix,
+            command=self.command,
+            cmd=self.cmd,
+            attr=self.attr,
+            size=self.size,
+            end=self.end,
+            result=self.result,
+            pad=self.pad,
+            arg_names=self.arg_names,
+            parts=ll.parts,
+        )
 _ELLIPSIS = v.Ellipsis()
 
 
@@ -364,7 +378,21 @@ PREFIX = re.compile(
 _EVENTS: dict[str, Callable[[r.Prefix], _Build]] = {}
 _PREFIXES: dict[str, r.Prefix] = {}
 _CACHE_LIMIT = 1 << 14  # distinct event texts (and prefixes) kept
-_CACHE_TEXT = 4096  # longer event texts are parsed each time, not kept
+_CACHE_TEXT = 1 << 20  # longer event texts are parsed each time, not kept
+_CACHE_BUDGET = 1 << 26  # characters of event text kept at most (the cache starts over then)
+_cached_chars = 0
+
+
+def _keep(body: str, event: Callable[[r.Prefix], _Build]) -> None:
+    """Keep ``event`` for ``body``, within the cache's count and size budget."""
+    global _cached_chars
+    if len(body) > _CACHE_TEXT:
+        return
+    if len(_EVENTS) >= _CACHE_LIMIT or _cached_chars + len(body) > _CACHE_BUDGET:
+        _EVENTS.clear()
+        _cached_chars = 0
+    _EVENTS[body] = event
+    _cached_chars += len(body)
 
 
 def _prefix(m: re.Match[str]) -> r.Prefix:
@@ -412,10 +440,7 @@ def _event(body: str) -> Callable[[r.Prefix], _Build] | None:
         event = cast(Callable[[r.Prefix], _Build], _parser().parse(body, start="body"))
     except (lark.exceptions.LarkError, _Reject, RecursionError):
         return None
-    if len(body) <= _CACHE_TEXT:
-        if len(_EVENTS) >= _CACHE_LIMIT:
-            _EVENTS.clear()
-        _EVENTS[body] = event
+    _keep(body, event)
     return event
 
 
@@ -440,6 +465,23 @@ def _where(ll: LogicalLine, column: int, what: str) -> str:
 _DURATION = re.compile(r" <(\d+\.\d+)>$")
 
 
+# User-space addresses in a bpf() attr (``key=0x7ffd6c1dafc0``) move with every process
+# (ASLR): they are replaced by numbered markers before the event text is looked up, and
+# the real numbers put back into the attr of the record built from the marked text.
+_POINTER = re.compile(r"(?<==)0x[0-9a-f]{8,16}(?=[,}\]])")
+_MARK = "0xb10c5"  # + 11 hex digits: the marker's index
+# marked text -> (path in the attr, marker index) of each marker; None: the text cannot be marked
+_MARKS: dict[str, tuple[tuple[tuple[Any, ...], int], ...] | None] = {}
+
+
+def _marked(body: str, pointers: list[str]) -> str:
+    def mark(p: re.Match[str]) -> str:
+        pointers.append(p.group())
+        return f"{_MARK}{len(pointers) - 1:011x}"
+
+    return _POINTER.sub(mark, body)
+
+
 def parse_line(ll: LogicalLine) -> r.Record:
     """Parse one logical line; a line that does not parse comes back as ``Unparsed``."""
     text = ll.text
@@ -447,7 +489,13 @@ def parse_line(ll: LogicalLine) -> r.Record:
     assert m is not None  # every group is optional
     body = text[m.end() :]
     timed = _DURATION.search(body) if body.endswith(">") else None
-    event = _event(body if timed is None else body[: timed.start()])
+    if timed is not None:
+        body = body[: timed.start()]
+    event = _EVENTS.get(body)
+    if event is None and body.startswith("bpf(") and "=0x" in body:
+        event = _unmarked_event(body)
+    if event is None:
+        event = _event(body)
     if event is not None:
         try:
             record = event(_prefix(m))(ll)
@@ -461,6 +509,83 @@ def parse_line(ll: LogicalLine) -> r.Record:
             timed_record: r.Record = replace(cast(Any, record), result=timed_result)
             return timed_record
     return _parse_whole(ll)
+
+
+def _unmarked_event(body: str) -> Callable[[r.Prefix], _Build] | None:
+    """The event of ``body`` made from the event of its marked text (parsed once for every
+    process's addresses), kept under ``body`` too; None where marking does not apply."""
+    pointers: list[str] = []
+    marked = _marked(body, pointers)
+    if not pointers or _MARKS.get(marked, ()) is None:
+        return None
+    event = _event(marked)
+    if not isinstance(event, _BpfEvent):
+        return None
+    attr = _unmark(event.attr, marked, pointers)
+    if attr is None:  # a marker landed where no number was: parse the text as it is
+        return None
+    real = replace(event, attr=attr)
+    _keep(body, real)
+    return real
+
+
+def _unmark(attr: v.Value | None, marked: str, pointers: list[str]) -> v.Value | None:
+    """``attr`` (parsed from the marked text) with the real pointers put back."""
+    if marked in _MARKS:
+        known = _MARKS[marked]
+    else:
+        paths = tuple((p, int(t[len(_MARK) :], 16)) for t, p in _marker_paths(attr, ()))
+        known = paths if sorted(i for _, i in paths) == list(range(len(pointers))) else None
+        if len(_MARKS) >= _CACHE_LIMIT:
+            _MARKS.clear()
+        _MARKS[marked] = known
+    if known is None:
+        return None
+    for path, index in known:
+        text = pointers[index]
+        attr = _put(attr, path, v.Number(int(text, 16), text))
+    return attr
+
+
+_CHILDREN: dict[type, tuple[str, ...]] = {
+    v.Struct: ("members",),
+    v.Member: ("value",),
+    v.Array: ("items",),
+    v.Changed: ("before", "after"),
+    v.Commented: ("value",),
+    v.Decorated: ("value",),
+    v.Alternatives: ("first", "second"),
+    v.Macro: ("args",),
+    v.Flags: ("items",),
+}
+
+
+def _marker_paths(node: Any, path: tuple[Any, ...]) -> Iterable[tuple[str, Any]]:
+    """(marker text, path) of every marker number under ``node``; a path is a tuple of
+    (field, index or -1) steps."""
+    if isinstance(node, v.Number):
+        if node.text.startswith(_MARK) and len(node.text) == len(_MARK) + 11:
+            yield node.text, path
+        return
+    for name in _CHILDREN.get(type(node), ()):
+        child = getattr(node, name)
+        if isinstance(child, tuple):
+            for i, item in enumerate(child):
+                yield from _marker_paths(item, (*path, (name, i)))
+        else:
+            yield from _marker_paths(child, (*path, (name, -1)))
+
+
+def _put(node: Any, path: tuple[Any, ...], new: v.Number) -> Any:
+    if not path:
+        return new
+    (name, index), rest = path[0], path[1:]
+    child = getattr(node, name)
+    if index < 0:
+        return replace(node, **{name: _put(child, rest, new)})
+    items = list(child)
+    items[index] = _put(items[index], rest, new)
+    return replace(node, **{name: tuple(items)})
 
 
 def _parse_whole(ll: LogicalLine) -> r.Record:
