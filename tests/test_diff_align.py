@@ -75,3 +75,18 @@ def test_empty_sides() -> None:
     assert align([1, 2], []) == []
     assert blocks([], 2, 0) == [("replace", 0, 2, 0, 0)]
     assert blocks([], 0, 0) == []
+
+
+def test_a_block_repeated_many_times_aligns_on_keys_as_frequent_on_both_sides() -> None:
+    # no key is unique (one block repeated 50 times), edits scattered: anchors come from
+    # the keys whose counts the edits left equal, paired occurrence by occurrence
+    block = list(range(40))
+    a = block * 50
+    b = list(a)
+    rng = random.Random(3)
+    for _ in range(30):
+        k = rng.randrange(len(b))
+        b.insert(k, 1000 + k)  # inserted keys of their own
+    pairs = align(a, b)
+    check(a, b, pairs)
+    assert len(pairs) == len(a)  # every instruction of a found again

@@ -2,7 +2,9 @@
 
 Patience anchors first: keys that occur exactly once in each region pair up, the
 longest increasing run of them is kept, and the gaps between anchors are aligned the
-same way, recursively. A region with no unique key (``r0 = 0`` repeated) is aligned by
+same way, recursively. A region with no unique key (a program made of one block
+repeated, ``r0 = 0`` everywhere) takes as anchors the keys that occur equally often
+on both sides, the k-th occurrence paired with the k-th; what is left is aligned by
 Myers' O(ND) greedy algorithm, bounded in D; a region too different for that bound
 stays unmatched (the caller decides how to pair what is left). Common prefixes and
 suffixes are matched before anything else, so near-identical inputs cost O(N).
@@ -86,8 +88,32 @@ def _patience(
             seen_b[key] = -1 if key in seen_b else j
     pairs = sorted((seen_a[k], j) for k, j in seen_b.items() if j >= 0)
     if not pairs:
-        return []
+        pairs = _equal_counts(a, b, alo, ahi, blo, bhi)
+        if not pairs:
+            return []
     return _lis(pairs)
+
+
+def _equal_counts(
+    a: Sequence[Hashable], b: Sequence[Hashable], alo: int, ahi: int, blo: int, bhi: int
+) -> list[tuple[int, int]]:
+    """Keys as often in one region as in the other, their occurrences paired in order."""
+    where_a: dict[Hashable, list[int]] = {}
+    for i in range(alo, ahi):
+        where_a.setdefault(a[i], []).append(i)
+    where_b: dict[Hashable, list[int]] = {}
+    for j in range(blo, bhi):
+        key = b[j]
+        if key in where_a:
+            where_b.setdefault(key, []).append(j)
+    pairs = [
+        pair
+        for key, js in where_b.items()
+        if len(js) == len(where_a[key])
+        for pair in zip(where_a[key], js, strict=True)
+    ]
+    pairs.sort()
+    return pairs
 
 
 def _lis(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:

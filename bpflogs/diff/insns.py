@@ -19,6 +19,7 @@ from bpflogs.model.insn import CallKind, Function, Instruction
 __all__ = [
     "CLASSES",
     "FunctionSide",
+    "KeyTable",
     "MapCorrespondence",
     "classify",
     "COARSE_TIERS",
@@ -64,22 +65,33 @@ class FunctionSide:
             return insn.call.function
         return self.callee.get(insn.target) if insn.target is not None else None
 
-    def keys(self) -> list[Hashable]:
-        out: list[Hashable] = []
+    def keys(self, keys: KeyTable) -> list[int]:
+        """The alignment keys, as small ints from ``keys`` (one table for both programs)."""
+        out: list[int] = []
+        by_text = keys.by_text
         for insn in self.instructions:
             if insn.target is None and insn.map is None:  # the key follows from the text alone
-                known = _KEYS.get((insn.opcode, insn.text))
+                known = by_text.get((insn.opcode, insn.text))
                 if known is None:
-                    known = _KEYS[(insn.opcode, insn.text)] = insn_key(insn, self)
+                    known = by_text[(insn.opcode, insn.text)] = keys.intern(insn_key(insn, self))
                 out.append(known)
             else:
-                out.append(insn_key(insn, self))
-        if len(_KEYS) > 1 << 16:
-            _KEYS.clear()
+                out.append(keys.intern(insn_key(insn, self)))
         return out
 
 
-_KEYS: dict[tuple[int | None, str], Hashable] = {}
+class KeyTable:
+    """Alignment keys as small ints (cheap to hash), shared by the two sides of one diff."""
+
+    def __init__(self) -> None:
+        self.ids: dict[Hashable, int] = {}
+        self.by_text: dict[tuple[int | None, str], int] = {}
+
+    def intern(self, key: Hashable) -> int:
+        known = self.ids.get(key)
+        if known is None:
+            known = self.ids[key] = len(self.ids)
+        return known
 
 
 def insn_key(insn: Instruction, side: FunctionSide) -> Hashable:

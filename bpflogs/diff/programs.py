@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from bpflogs.diff.align import align, blocks
-from bpflogs.diff.insns import COARSE_TIERS, FunctionSide, MapCorrespondence, classify, text_marks
+from bpflogs.diff.insns import COARSE_TIERS, FunctionSide, KeyTable, MapCorrespondence, classify, text_marks
 from bpflogs.diff.result import (
     EqualRun,
     FunctionDelta,
@@ -81,18 +81,18 @@ def _sides(program: Program, map_names: Mapping[int, str]) -> list[FunctionSide]
     return out
 
 
-def _align_pair(a: FunctionSide | None, b: FunctionSide | None) -> list[Pair]:
+def _align_pair(a: FunctionSide | None, b: FunctionSide | None, table: KeyTable) -> list[Pair]:
     if a is None or b is None:
         if a is not None:
             return [(i, None) for i in range(len(a.instructions))]
         return [] if b is None else [(None, j) for j in range(len(b.instructions))]
     rows: list[Pair] = []
-    _refine(a.instructions, b.instructions, 0, 0, a.keys(), b.keys(), 0, rows)
+    _refine(a.instructions, b.instructions, 0, 0, a.keys(table), b.keys(table), 0, rows)
     return rows
 
 
 def _refine(ia: Sequence[Instruction], ib: Sequence[Instruction], oa: int, ob: int,
-            ka: list[Hashable], kb: list[Hashable], tier: int, rows: list[Pair]) -> None:  # fmt: skip
+            ka: Sequence[Hashable], kb: Sequence[Hashable], tier: int, rows: list[Pair]) -> None:  # fmt: skip
     """Rows of ``ia`` against ``ib`` (offsets ``oa``/``ob``): matches of this tier's keys,
     gaps refined with the next, coarser tier; unmatched at the last tier: delete, insert."""
     for tag, i1, i2, j1, j2 in blocks(align(ka, kb), len(ia), len(ib)):
@@ -186,8 +186,9 @@ def diff_program(
     With ``strict``, rows equal only after a rule are changes, their rules as classes."""
     sides_a = _sides(a, names_a) if a is not None else []
     sides_b = _sides(b, names_b) if b is not None else []
+    table = KeyTable()
     aligned = [
-        _Aligned(fa, fb, _align_pair(fa, fb))
+        _Aligned(fa, fb, _align_pair(fa, fb, table))
         for fa, fb in pair_by_name(sides_a, sides_b, lambda s: s.function.name)
     ]
     pairs = [
