@@ -47,20 +47,30 @@ class Run:
     max_rss_mib: float
 
 
-def run(argv: list[str], stdout: Path | None = None) -> Run:
-    """One process, timed as a whole; its peak memory from wait4()."""
-    out = open(stdout, "wb") if stdout else subprocess.DEVNULL  # noqa: SIM115
-    start = time.perf_counter()
-    proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.PIPE, cwd=ROOT)
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - start
-    if out is not subprocess.DEVNULL:
-        out.close()
-    code = os.waitstatus_to_exitcode(status)
-    if code not in (0, 1):
-        err = proc.stderr.read().decode() if proc.stderr else ""
-        raise SystemExit(f"{' '.join(argv)} exited {code}: {err[-2000:]}")
-    return Run(seconds, usage.ru_maxrss / 1024)
+# A child's peak RSS counts the memory of the process it was forked from until it
+# execs, so commands are started by this small launcher, not by the benchmark process
+# (which holds the inputs it built): the launcher forks, execs, and reports wait4().
+_LAUNCHER = """
+import os, sys, time
+start = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    os.execvp(sys.argv[1], sys.argv[1:])
+_, status, usage = os.wait4(pid, 0)
+print(time.perf_counter() - start, usage.ru_maxrss, os.waitstatus_to_exitcode(status), file=sys.stderr)
+"""
+
+
+def run(argv: list[str]) -> Run:
+    """One process, timed as a whole, with its peak memory."""
+    done = subprocess.run(
+        [PY, "-c", _LAUNCHER, *argv], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT, check=False
+    )
+    *err, last = done.stderr.decode().rstrip("\n").split("\n")
+    seconds, max_rss_kib, code = last.split()
+    if int(code) not in (0, 1):
+        raise SystemExit(f"{' '.join(argv)} exited {code}: {chr(10).join(err)[-2000:]}")
+    return Run(float(seconds), int(max_rss_kib) / 1024)
 
 
 def median(argv: list[str], runs: int) -> Run:
