@@ -105,7 +105,9 @@ _field = st.sampled_from(
 _ESCAPES = ["\\n", "\\t", '\\"', "\\\\", "\\0", "\\x1b", "\\33", "\\377", "\\u202e"]
 _string_body = st.lists(
     st.one_of(
-        st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126, exclude_characters='"\\'), max_size=8),
+        st.text(
+            alphabet=st.characters(min_codepoint=32, max_codepoint=126, exclude_characters='"\\'), max_size=8
+        ),
         st.sampled_from(_ESCAPES),
         st.sampled_from(["[red]", "[/]", "\x1b[31m", "\u202e", "|", "`", "<b>", "&amp;"]),
     ),
@@ -154,8 +156,11 @@ def value() -> st.SearchStrategy[str]:
 
 _time = st.one_of(
     st.just(""),
-    st.builds(lambda h, m, s, f: f"{h:02d}:{m:02d}:{s:02d}{f} ", *(st.integers(0, 99),) * 3,
-              st.sampled_from(["", ".123456", ".1", ".123456789"])),
+    st.builds(
+        lambda h, m, s, f: f"{h:02d}:{m:02d}:{s:02d}{f} ",
+        *(st.integers(0, 99),) * 3,
+        st.sampled_from(["", ".123456", ".1", ".123456789"]),
+    ),
     st.integers(10**8, 10**11).map(lambda n: f"{n}.000123 "),
 )
 _pid = st.one_of(
@@ -200,13 +205,20 @@ _retval = st.one_of(
     ),
 )
 _duration = st.sampled_from(["", " <0.000040>", " <12>"])
-result = st.builds(lambda pad, rv, d: f"){pad}= {rv}{d}", st.sampled_from([" ", "        "]), _retval, _duration)
+result = st.builds(
+    lambda pad, rv, d: f"){pad}= {rv}{d}", st.sampled_from([" ", "        "]), _retval, _duration
+)
 
 
 def bpf_call() -> st.SearchStrategy[str]:
     end = st.one_of(result, st.just(" <unfinished ...>"), st.just(" <detached ...>"))
     return st.builds(
-        lambda p, cmd, attr, size, e: f"{p}bpf({cmd}, {attr}, {size}{e}", prefix, _command, value(), _digits, end
+        lambda p, cmd, attr, size, e: f"{p}bpf({cmd}, {attr}, {size}{e}",
+        prefix,
+        _command,
+        value(),
+        _digits,
+        end,
     )
 
 
@@ -214,8 +226,12 @@ def strace_line() -> st.SearchStrategy[str]:
     """One line in the shape of grammars/strace.lark."""
     return st.one_of(
         bpf_call(),
-        st.builds(lambda p, v, r: f"{p}<... bpf resumed>{v}{r}", prefix, st.sampled_from(["", ", 16", " => 1}, 12"]),
-                  result),
+        st.builds(
+            lambda p, v, r: f"{p}<... bpf resumed>{v}{r}",
+            prefix,
+            st.sampled_from(["", ", 16", " => 1}, 12"]),
+            result,
+        ),
         st.builds(lambda p, v: f"{p}--- SIGCHLD {{si_signo=SIGCHLD, si_pid={v}}} ---", prefix, _digits),
         st.builds(lambda p, v: f"{p}+++ exited with {v} +++", prefix, _digits),
         st.builds(lambda p: f"{p}+++ killed by SIGKILL (core dumped) +++", prefix),
@@ -224,7 +240,9 @@ def strace_line() -> st.SearchStrategy[str]:
         st.builds(lambda p, n: f"{p}strace: Process {n} attached", prefix, _digits),
         st.builds(lambda p, a, r: f"{p}close({a}{r}", prefix, _digits, result),
         st.builds(lambda p, s, r: f"{p}openat(AT_FDCWD, {s}, O_RDONLY|O_CLOEXEC{r}", prefix, _string, result),
-        st.sampled_from(["% time     seconds  usecs/call     calls    errors syscall", "------ ----------- -----", ""]),
+        st.sampled_from(
+            ["% time     seconds  usecs/call     calls    errors syscall", "------ ----------- -----", ""]
+        ),
     )
 
 
@@ -236,18 +254,30 @@ _size = st.sampled_from(["u8", "u16", "u32", "u64", "s8", "s16", "s32"])
 
 def _insn_text() -> st.SearchStrategy[str]:
     return st.one_of(
-        st.builds(lambda d, op, s: f"{d} {op}= {s}", _reg, st.sampled_from(["+", "-", "*", "/", "s>>", "&", "<<"]),
-                  st.one_of(_reg, _imm)),
+        st.builds(
+            lambda d, op, s: f"{d} {op}= {s}",
+            _reg,
+            st.sampled_from(["+", "-", "*", "/", "s>>", "&", "<<"]),
+            st.one_of(_reg, _imm),
+        ),
         st.builds(lambda d, s: f"{d} = {s}", _reg, st.one_of(_reg, _imm)),
         st.builds(lambda d, sz, s, o: f"{d} = *({sz} *)({s} {o})", _reg, _size, _reg, _off),
         st.builds(lambda sz, s, o, v: f"*({sz} *)({s} {o}) = {v}", _size, _reg, _off, st.one_of(_reg, _imm)),
         st.builds(lambda d, i: f"{d} = map[id:{i}]", _reg, _digits),
         st.builds(lambda d, h: f"{d} = {h}", _reg, _hex),
-        st.builds(lambda a, c, b, o: f"if {a} {c} {b} goto pc{o}", _reg, st.sampled_from(["==", "s>", "&", "!="]),
-                  st.one_of(_reg, _hex), _off),
+        st.builds(
+            lambda a, c, b, o: f"if {a} {c} {b} goto pc{o}",
+            _reg,
+            st.sampled_from(["==", "s>", "&", "!="]),
+            st.one_of(_reg, _hex),
+            _off,
+        ),
         st.builds(lambda o: f"goto pc{o}", _off),
-        st.builds(lambda n, h: f"call {n}#{h}", st.sampled_from(["bpf_map_lookup_elem", "bpf_trace_printk", "x"]),
-                  _digits),
+        st.builds(
+            lambda n, h: f"call {n}#{h}",
+            st.sampled_from(["bpf_map_lookup_elem", "bpf_trace_printk", "x"]),
+            _digits,
+        ),
         st.builds(lambda o: f"call pc{o}#bpf_prog_29a333538e466fa1_f", _off),
         st.sampled_from(["exit", "nospec", "r0 = (s8)r2", "r1 = le16 r1", "lock *(u64 *)(r0 +0) += r7"]),
     )
@@ -260,11 +290,18 @@ def xlated_line() -> st.SearchStrategy[str]:
     return st.one_of(
         st.builds(lambda s, o, t: f"{s:4d}: ({o}) {t}", slot, opcode, _insn_text()),
         st.builds(lambda s: f"{s:4d}: BUG_ld_00", slot),
-        st.builds(lambda t, f, n, c: f"; {t} [file:{f} line_num:{n} line_col:{c}]", _string_body,
-                  st.sampled_from(["./x.bpf.c", "a b.c", ""]), _digits, _digits),
+        st.builds(
+            lambda t, f, n, c: f"; {t} [file:{f} line_num:{n} line_col:{c}]",
+            _string_body,
+            st.sampled_from(["./x.bpf.c", "a b.c", ""]),
+            _digits,
+            _digits,
+        ),
         _string_body.map(lambda t: f"; {t}"),
         st.sampled_from(["int cg_egress(struct __sk_buff * skb):", "static int f(void * ctx):", "x():"]),
-        st.builds(lambda s, n: f"{s}: xdp  name {n}  tag 89c83c1822847feb  gpl", slot, st.sampled_from(["p", "x y"])),
+        st.builds(
+            lambda s, n: f"{s}: xdp  name {n}  tag 89c83c1822847feb  gpl", slot, st.sampled_from(["p", "x y"])
+        ),
         st.lists(st.integers(0, 255).map(lambda n: f"{n:02x}"), min_size=8, max_size=8).map(
             lambda bs: "       " + " ".join(bs)
         ),
@@ -275,10 +312,54 @@ def xlated_line() -> st.SearchStrategy[str]:
 # ------------------------------------------------------------------------------ mutations
 
 _INSERTS = [
-    '"', "'", "{", "}", "[", "]", "(", ")", "<", ">", "\\", "\\x", "\\\\", "\x00", "\t", "\r", " ", ",", "=",
-    "...", "=> ", " or ", "/* ", " */", " <unfinished ...>", "<... bpf resumed>", "\x1b[31m", "\x1b]8;;x\x07",
-    "\x1b[2J", "\x9b", "\u202e", "\u2066", "[red]", "[/red]", "[bold]", "|", "`", "<script>", "&lt;", "\udcff",
-    "\ufeff", "\x7f", "\x08", ":", ";", "#", "$ ", "> ",
+    '"',
+    "'",
+    "{",
+    "}",
+    "[",
+    "]",
+    "(",
+    ")",
+    "<",
+    ">",
+    "\\",
+    "\\x",
+    "\\\\",
+    "\x00",
+    "\t",
+    "\r",
+    " ",
+    ",",
+    "=",
+    "...",
+    "=> ",
+    " or ",
+    "/* ",
+    " */",
+    " <unfinished ...>",
+    "<... bpf resumed>",
+    "\x1b[31m",
+    "\x1b]8;;x\x07",
+    "\x1b[2J",
+    "\x9b",
+    "\u202e",
+    "\u2066",
+    "[red]",
+    "[/red]",
+    "[bold]",
+    "|",
+    "`",
+    "<script>",
+    "&lt;",
+    "\udcff",
+    "\ufeff",
+    "\x7f",
+    "\x08",
+    ":",
+    ";",
+    "#",
+    "$ ",
+    "> ",
 ]
 
 
@@ -312,7 +393,9 @@ def mutated(draw: st.DrawFn, line: str) -> str:
             line = line[:i] + draw(st.sampled_from(["", "-", "0x"])) + "9" * digits + line[j:]
         elif kind == 7:  # deep nesting around a piece
             depth = draw(st.integers(2, MAX_DEPTH))
-            opener, closer = draw(st.sampled_from([("{a=", "}"), ("[", "]"), ("F(", ")"), ("{", "}"), ("(", ")")]))
+            opener, closer = draw(
+                st.sampled_from([("{a=", "}"), ("[", "]"), ("F(", ")"), ("{", "}"), ("(", ")")])
+            )
             closed = draw(st.booleans())
             line = line[:i] + opener * depth + line[i:j] + (closer * depth if closed else "") + line[j:]
         elif kind == 8:  # a piece of another real line
@@ -342,8 +425,10 @@ def capture_lines(max_size: int = 12) -> st.SearchStrategy[list[str]]:
         st.integers(0, len(seed_lines()) - 1),
         st.integers(1, 12),
     )
-    pieces = st.lists(st.one_of(any_line().map(lambda x: [x]), stretch), min_size=1, max_size=max_size // 2 + 1)
-    return pieces.map(lambda ps: [line for piece in ps for line in piece][:max_size * 2])
+    pieces = st.lists(
+        st.one_of(any_line().map(lambda x: [x]), stretch), min_size=1, max_size=max_size // 2 + 1
+    )
+    return pieces.map(lambda ps: [line for piece in ps for line in piece][: max_size * 2])
 
 
 @cache

@@ -38,7 +38,6 @@ from bpflogs.validate import validate
 from .budget import budget
 from .strategies import any_line, capture_lines, edited_capture, strace_line, xlated_line
 
-
 _SGR = re.compile(r"\x1b\[[0-9;]*m")
 
 
@@ -69,7 +68,7 @@ def check_accounted(capture: Capture, lines: list[str], want: list[str] | None =
             continue
         originals = getattr(record, "parts", ()) or (record.text,)
         assert len(originals) == len(record.lines), record
-        for number, text in zip(record.lines, originals):
+        for number, text in zip(record.lines, originals, strict=True):
             assert number not in got, f"line {number} is in two records"
             got[number] = text
             if not hasattr(record, "parts") and text == _SGR.sub("", want[number - 1]):
@@ -103,7 +102,9 @@ def test_damaged_captures_parse_losslessly(lines: list[str]) -> None:
 @budget(2000)
 @given(capture_lines(), st.sampled_from([b"\n", b"\r\n"]), st.booleans())
 def test_bytes_are_read_losslessly(lines: list[str], newline: bytes, final: bool) -> None:
-    data = newline.join(line.encode("utf-8", "surrogateescape") for line in lines) + (newline if final else b"")
+    data = newline.join(line.encode("utf-8", "surrogateescape") for line in lines) + (
+        newline if final else b""
+    )
     try:
         capture = bpflogs.parse_file(io.BytesIO(data))
     except InputError as exc:
@@ -111,10 +112,8 @@ def test_bytes_are_read_losslessly(lines: list[str], newline: bytes, final: bool
         return
     if not final and lines and lines[-1] == "":
         lines = lines[:-1]  # "a\n" and "a\n" + "" are the same file
-    if newline == b"\n":
-        want = expected_lines(lines)
-    else:  # the reader takes "\r\n" as the line end; a "\r" of the line's own stays
-        want = list(lines)
+    # with "\r\n" line ends, a "\r" of the line's own stays
+    want = expected_lines(lines) if newline == b"\n" else list(lines)
     if not final and want and want[-1].endswith("\r"):
         want[-1] = want[-1][:-1]  # a "\r" at the very end is a line end too
     check_accounted(capture, lines, want)
