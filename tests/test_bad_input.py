@@ -214,3 +214,73 @@ def test_unparsed_joined_call_keeps_its_original_lines() -> None:
         "12 bpf(BPF_MAP_FREEZE, {map_fd=5 <unfinished ...>",
         "12 <... bpf resumed> garbage) = 0",
     )
+
+
+# --- what the fuzz suite found (tests/fuzz): each line is kept, renders back, diffs equal to itself
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("bpf(BPF_MAP_CREATE, " + "{a=" * 300 + "1" + "}" * 300 + ", 4) = 0", "nested too deeply"),
+        ("bpf(BPF_MAP_CREATE, " + "[" * 10000 + "1" + "]" * 10000 + ", 4) = 0", "nested too deeply"),
+        ("bpf(BPF_MAP_CREATE, " + "1 => " * 10000 + "1, 4) = 0", "nested too deeply"),
+        ("bpf(BPF_MAP_CREATE, " + "F(" * 10000 + "1" + ")" * 10000 + ", 4) = 0", "nested too deeply"),
+        ("bpf(BPF_MAP_CREATE, " + "1 or " * 10000 + "1, 4) = 0", "nested too deeply"),
+        ("bpf(BPF_MAP_FREEZE, {map_fd=5}, 4) = " + "9" * 5000, "a number too long"),
+        ("bpf(BPF_MAP_CREATE, {key_size=" + "9" * 5000 + "}, 4) = 0", "a number too long"),
+        ("0: (b7) r1 = " + "9" * 5000, "a number too long"),
+        ("9" * 5000 + ": (b7) r1 = 1", "not a line"),
+        ("007: (b7) r1 = 1", "not a line"),  # bpftool prints no leading zeros: it would not render back
+    ],
+)
+def test_hostile_lines_are_unparsed_not_raised(text: str, message: str) -> None:
+    capture = bpflogs.parse_text(text + "\n")
+    (record,) = capture.records
+    assert isinstance(record, Unparsed) and message in record.message
+    assert record.render() == text
+    assert bpflogs.diff(capture, capture).equal
+
+
+def test_moderate_nesting_still_parses() -> None:
+    text = "bpf(BPF_MAP_CREATE, " + "{a=" * 50 + "1" + "}" * 50 + ", 4) = 0"
+    (record,) = bpflogs.parse_text(text + "\n").records
+    assert not isinstance(record, Unparsed) and record.render() == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "; x![file:./x.bpf.c line_num:0 line_col:0]",  # no space before [file: -> source text
+        "; [file:./x.bpf.c line_num:1 line_col:1]",
+        ";  [file:./x.bpf.c line_num:1 line_col:1]",
+    ],
+)
+def test_source_lines_render_back(text: str) -> None:
+    (record,) = bpflogs.parse_text(text + "\n").records
+    assert record.render() == text
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "\x1b[31m% time     seconds  usecs/call     calls    errors syscall",
+        "\x1b[0m",
+        "\x1b[31m[ Process PID=0 runs in 64 bit mode. ]",
+        "\x1b[31m > /lib/x.so(f+0x1) [0x1]",
+        "\x1b[31mstrace: Process 1 attached",
+        "\x1b[31m--- SIGCHLD {si_signo=SIGCHLD} ---",
+        "\x1b[31m+++ exited with 0 +++",
+        "\x1b[31m<... bpf resumed>) = 0",
+    ],
+)
+def test_coloured_lines_keep_the_line_as_read(line: str) -> None:
+    (record,) = bpflogs.parse_text(line + "\n").records
+    assert record.parts == (line,)
+    assert "\x1b" not in record.text
+
+
+@pytest.mark.parametrize("dump", ["   0: (05) goto pc+0\n", "   0: (05) goto pc+5\n   1: (95) exit\n"])
+def test_a_damaged_dump_diffs_equal_to_itself(dump: str) -> None:
+    capture = bpflogs.parse_text(dump)
+    assert bpflogs.diff(capture, capture).equal

@@ -153,8 +153,8 @@ def _targets_match(a: Instruction, b: Instruction, fa: FunctionSide, fb: Functio
         return fa.target_name(a) == fb.target_name(b)
     ta = _local(fa, a.target)
     tb = _local(fb, b.target)
-    if ta is None or tb is None:
-        return False
+    if ta is None or tb is None:  # outside the function (a damaged dump): the same offset is the same
+        return ta is None and tb is None and a.target - a.slot == b.target - b.slot
     return corr.same_place(ta, tb)
 
 

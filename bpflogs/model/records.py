@@ -42,6 +42,7 @@ class _TextLine:
     line: int
     lines: tuple[int, ...]
     text: str
+    parts: tuple[str, ...] = ()  # the line as read, when colour escapes were removed
 
     def render(self) -> str:
         return self.text
@@ -207,6 +208,7 @@ class Resumed:
     rest: str
     result: Result
     pad: str = " "
+    parts: tuple[str, ...] = ()  # the line(s) as read, when colour escapes were removed
 
     @property
     def pid(self) -> int | None:
@@ -227,6 +229,7 @@ class Signal:
     signal: str
     info: str | None  # the siginfo struct text
     stopped: bool = False
+    parts: tuple[str, ...] = ()  # the line(s) as read, when colour escapes were removed
 
     def render(self) -> str:
         if self.stopped:
@@ -246,6 +249,7 @@ class Exit:
     status: int | None = None  # exit status, or the pid that superseded
     signal: str | None = None
     core_dumped: bool = False
+    parts: tuple[str, ...] = ()  # the line(s) as read, when colour escapes were removed
 
     def render(self) -> str:
         if self.kind == "exited":
@@ -267,6 +271,7 @@ class Personality:
     prefix: Prefix
     process: int
     mode: str  # "64 bit", "32 bit", "x32"
+    parts: tuple[str, ...] = ()  # the line(s) as read, when colour escapes were removed
 
     def render(self) -> str:
         return f"{self.prefix.text}[ Process PID={self.process} runs in {self.mode} mode. ]"
@@ -280,6 +285,7 @@ class StackFrame:
     lines: tuple[int, ...]
     text: str
     frame: str  # after " > "
+    parts: tuple[str, ...] = ()  # the line(s) as read, when colour escapes were removed
 
     def render(self) -> str:
         return f" > {self.frame}"
@@ -293,6 +299,7 @@ class Message:
     lines: tuple[int, ...]
     text: str
     message: str  # after "strace: "
+    parts: tuple[str, ...] = ()  # the line(s) as read, when colour escapes were removed
 
     def render(self) -> str:
         return f"strace: {self.message}"

@@ -73,15 +73,15 @@ def _physical(
             yield LogicalLine((first,), before, (first_raw,))
         if in_summary:
             if _SUMMARY_ROW.match(text) or _SUMMARY_HEADER.match(text):
-                yield SummaryLine(number, (number,), text)
+                yield SummaryLine(number, (number,), text, (raw,) if text is not raw else ())
                 continue
             in_summary = False
         if not text.strip():
-            yield Blank(number, (number,), text)
+            yield Blank(number, (number,), text, (raw,) if text is not raw else ())
             continue
         if _SUMMARY_HEADER.match(text):
             in_summary = True
-            yield SummaryLine(number, (number,), text)
+            yield SummaryLine(number, (number,), text, (raw,) if text is not raw else ())
             continue
         if not text.startswith("strace: "):
             glued = _GLUED.search(text)

@@ -156,6 +156,7 @@ class _ToModel(lark.Transformer[Token, Any]):
                 rest=str(rest),
                 result=result,
                 pad=str(pad),
+                parts=ll.parts,
             )
 
         return build
@@ -343,7 +344,9 @@ def _string(text: str) -> v.String:
 
 def _simple(cls: Any, **fields: Any) -> Callable[[r.Prefix], _Build]:
     def build(prefix: r.Prefix) -> _Build:
-        return lambda ll: cls(line=ll.lines[0], lines=ll.lines, text=ll.text, prefix=prefix, **fields)
+        return lambda ll: cls(
+            line=ll.lines[0], lines=ll.lines, text=ll.text, prefix=prefix, parts=ll.parts, **fields
+        )
 
     return build
 
@@ -352,7 +355,7 @@ def _unprefixed(cls: Any, **fields: Any) -> Callable[[r.Prefix], _Build]:
     def build(prefix: r.Prefix) -> _Build:
         if prefix.text:
             raise _Reject("this kind of line has no prefix")
-        return lambda ll: cls(line=ll.lines[0], lines=ll.lines, text=ll.text, **fields)
+        return lambda ll: cls(line=ll.lines[0], lines=ll.lines, text=ll.text, parts=ll.parts, **fields)
 
     return build
 
@@ -438,7 +441,9 @@ def _event(body: str) -> Callable[[r.Prefix], _Build] | None:
         return event
     try:
         event = cast(Callable[[r.Prefix], _Build], _parser().parse(body, start="body"))
-    except (lark.exceptions.LarkError, _Reject, RecursionError):
+    except (lark.exceptions.LarkError, _Reject, RecursionError, ValueError):
+        return None
+    if _too_deep(event):
         return None
     _keep(body, event)
     return event
@@ -547,6 +552,34 @@ def _unmark(attr: v.Value | None, marked: str, pointers: list[str]) -> v.Value |
     return attr
 
 
+# strace nests a few levels (batch ops, link_create unions); a deeper value is no strace
+# output, and renderers and converters that walk values recursively must not meet it
+MAX_DEPTH = 100
+
+
+def _depth(node: Any) -> int:
+    """How deeply values nest under ``node`` (without recursion)."""
+    deepest = 0
+    stack = [(node, 1)] if node is not None else []
+    while stack:
+        item, level = stack.pop()
+        deepest = max(deepest, level)
+        if level > MAX_DEPTH:
+            break
+        step = 0 if isinstance(item, v.Member) else 1  # a member and its value are one level
+        for name in _CHILDREN.get(type(item), ()):
+            child = getattr(item, name)
+            if isinstance(child, tuple):
+                stack.extend((c, level + step) for c in child)
+            else:
+                stack.append((child, level + step))
+    return deepest
+
+
+def _too_deep(event: Any) -> bool:
+    return isinstance(event, _BpfEvent) and _depth(event.attr) > MAX_DEPTH
+
+
 _CHILDREN: dict[type, tuple[str, ...]] = {
     v.Struct: ("members",),
     v.Member: ("value",),
@@ -591,7 +624,10 @@ def _put(node: Any, path: tuple[Any, ...], new: v.Number) -> Any:
 def _parse_whole(ll: LogicalLine) -> r.Record:
     try:
         build = cast(_Build, _parser().parse(ll.text, start="start"))
-        return build(ll)
+        record = build(ll)
+        if _depth(getattr(record, "attr", None)) > MAX_DEPTH:
+            return _unparsed(ll, f"nested too deeply (more than {MAX_DEPTH} levels)")
+        return record
     except lark.exceptions.UnexpectedCharacters as exc:
         pos = exc.pos_in_stream or 0
         char = ll.text[pos] if pos < len(ll.text) else ""
@@ -608,6 +644,8 @@ def _parse_whole(ll: LogicalLine) -> r.Record:
         return _unparsed(ll, str(exc))
     except RecursionError:
         return _unparsed(ll, "nested too deeply")
+    except ValueError:  # Python reads at most 4,300 decimal digits
+        return _unparsed(ll, "a number too long to read")
 
 
 def parse_lines(numbered: Iterable[tuple[int, str]]) -> list[r.Record]:

@@ -125,7 +125,9 @@ class _ToModel(lark.Transformer[Token, Any]):
         return lambda n, line: m.FunctionHeader(n, (n,), line, signature, name, trailing)
 
     def prog_header(self, index: Token, rest: Token) -> _Build:
-        ident, _ = _index(index)
+        ident, indent = _index(index)
+        if indent:
+            return lambda n, line: Unparsed(n, (n,), line, "a program header is never indented", 1)  # type: ignore[return-value]
         fields = str(rest).split("  ")
         kind = fields[0]
         name = tag = None
@@ -360,7 +362,7 @@ def _parser() -> lark.Lark:
 
 
 # "  12: (bf) r1 = r6": the index, then the opcode and text that are looked up
-_INSN_LINE = re.compile(r"( *)(\d+): (\([0-9a-f]{2}\) .*)")
+_INSN_LINE = re.compile(r"( *)(0|[1-9]\d{0,9}): (\([0-9a-f]{2}\) .*)")
 _FORMS: dict[str, _InsnForm] = {}
 _BUILDERS: dict[str, _Build] = {}
 _FORMS_LIMIT = 1 << 16
@@ -408,6 +410,8 @@ def _builder(number: int, text: str) -> _Build | Unparsed:
     """The grammar's builder for a line, or ``Unparsed`` saying why there is none."""
     try:
         return cast(_Build, _parser().parse(text))
+    except ValueError:  # Python reads at most 4,300 decimal digits
+        return Unparsed(number, (number,), text, "a number too long to read", 1)
     except lark.exceptions.UnexpectedInput as exc:
         cut = isinstance(exc, lark.exceptions.UnexpectedEOF) or (
             isinstance(exc, lark.exceptions.UnexpectedToken) and exc.token.type == "$END"
