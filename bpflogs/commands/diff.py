@@ -7,7 +7,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from bpflogs.commands import EXIT_DIFFERENT, EXIT_OK, EXIT_TROUBLE
-from bpflogs.commands.parse import add_max_line, error
+from bpflogs.commands.parse import add_max_line, error, load
 
 if TYPE_CHECKING:
     from bpflogs.diff.options import ViewOptions
@@ -70,7 +70,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from bpflogs.api import parse_file
     from bpflogs.diff import DiffOptions, ViewOptions
     from bpflogs.diff.capture import diff_captures
     from bpflogs.errors import BpflogsError
@@ -81,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
     captures = []
     for name in (args.a, args.b):
         try:
-            captures.append(parse_file(name, max_line=args.max_line_bytes, strict=args.strict))
+            captures.append(load(name, args, strict=args.strict))
         except BpflogsError as exc:
             error(str(exc))
             return EXIT_TROUBLE

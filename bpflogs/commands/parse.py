@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from bpflogs.commands import EXIT_DIFFERENT, EXIT_OK, EXIT_TROUBLE
 from bpflogs.read import DEFAULT_MAX_LINE
+
+if TYPE_CHECKING:
+    from bpflogs.model.capture import Capture
 
 NAME = "parse"
 
@@ -31,14 +35,49 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add_max_line(parse)
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
 def add_max_line(parser: argparse.ArgumentParser) -> None:
+    """``--max-line-bytes`` and ``--lenient``: how every command reads its files."""
     parser.add_argument(
         "--max-line-bytes",
-        type=int,
+        type=_positive,
         default=DEFAULT_MAX_LINE,
         metavar="N",
         help=f"refuse lines longer than N bytes (default {DEFAULT_MAX_LINE})",
     )
+    parser.add_argument(
+        "--lenient",
+        action="store_true",
+        help="undo mail quoting ('> '), journald prefixes, Markdown indentation and fences, shell "
+        "prompts and line wrapping before parsing, and say on stderr what was stripped "
+        "(records then render back to the unquoted text)",
+    )
+
+
+def load(name: str, args: argparse.Namespace, strict: bool = False) -> Capture:
+    """Read one capture as the command's options say (``--max-line-bytes``, ``--lenient``);
+    with ``--lenient``, what was stripped is said on stderr."""
+    from bpflogs.api import parse_file, parse_lines
+
+    if not getattr(args, "lenient", False):
+        return parse_file(name, max_line=args.max_line_bytes, strict=strict)
+    from bpflogs.parse.lenient import unmangle
+    from bpflogs.read import open_source
+
+    with open_source(name, args.max_line_bytes) as src:
+        lines, report = unmangle(src.lines())
+        if report.changed:
+            error(f"{src.name}: --lenient {report.describe()}")
+        return parse_lines(lines, src.name, strict)
 
 
 def error(message: str) -> None:
@@ -52,16 +91,14 @@ def run(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.text import Text
 
-    from bpflogs.api import parse_file
     from bpflogs.errors import BpflogsError
-    from bpflogs.model.capture import Capture
     from bpflogs.render.inert import inert
 
     captures: list[Capture] = []
     status = EXIT_OK
     for name in args.files:
         try:
-            captures.append(parse_file(name, max_line=args.max_line_bytes))
+            captures.append(load(name, args))
         except BpflogsError as exc:
             error(str(exc))
             status = EXIT_TROUBLE

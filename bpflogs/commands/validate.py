@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from bpflogs.commands import EXIT_OK, EXIT_TROUBLE
-from bpflogs.commands.parse import add_max_line, error
+from bpflogs.commands.parse import add_max_line, error, load
 
 NAME = "validate"
 
@@ -45,7 +45,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from bpflogs.api import parse_file
     from bpflogs.errors import BpflogsError
     from bpflogs.render.validate_text import check_list, print_results, write_results
     from bpflogs.validate import CHECKS, Trouble, UnknownCheck, ValidationResult, exit_status, validate
@@ -66,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
     results: list[ValidationResult | Trouble] = []
     for name in args.files:
         try:
-            capture = parse_file(name, max_line=args.max_line_bytes)
+            capture = load(name, args)
         except BpflogsError as exc:
             results.append(Trouble(exc.path or name, str(exc)))
             if not args.json:
