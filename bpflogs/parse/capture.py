@@ -105,7 +105,12 @@ def parse_capture(numbered: Iterable[tuple[int, str]], name: str) -> tuple[list[
     i = 0
     while i < len(lines):
         number, text = lines[i]
-        if dump and not text.strip():
+        if _XLATED.match(text):  # first: most lines of a big dump are instructions
+            if blanks:
+                records.extend(blanks)  # blank lines between dump lines belong to the dump
+                blanks.clear()
+            dump.append(parse_dump_line(number, text))
+        elif dump and not text.strip():
             blanks.append(r.Blank(number, (number,), text))
         elif text.startswith("$ "):
             end_dump()
@@ -134,10 +139,6 @@ def parse_capture(numbered: Iterable[tuple[int, str]], name: str) -> tuple[list[
                 dump_name = None  # a command line names only the dump right after it
                 i = end + 1
                 continue
-        elif _XLATED.match(text):
-            records.extend(blanks)  # blank lines between dump lines belong to the dump
-            blanks.clear()
-            dump.append(parse_dump_line(number, text))
         else:
             end_dump()
             strace.append((number, text))

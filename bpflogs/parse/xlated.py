@@ -495,6 +495,26 @@ def _hint(insn: m.Instruction, raw: opcodes.Raw) -> str:
     return ""
 
 
+_CLEAN: dict[tuple[int | None, str], bool] = {}  # (opcode, text) -> nothing to flag without bytes
+
+
+def _checked(insn: m.Instruction) -> m.Instruction:
+    """``check(insn)``, remembering per text which instructions need nothing (the check of an
+    instruction without bytes depends on its opcode and text alone)."""
+    if insn.raw is not None or insn.flags:
+        return check(insn)
+    key = (insn.opcode, insn.text)
+    clean = _CLEAN.get(key)
+    if clean:
+        return insn
+    checked = check(insn)
+    if clean is None:
+        if len(_CLEAN) >= _FORMS_LIMIT:
+            _CLEAN.clear()
+        _CLEAN[key] = checked is insn
+    return checked
+
+
 def check(insn: m.Instruction) -> m.Instruction:
     """``insn`` with flags where its text contradicts its opcode byte or raw bytes.
 
@@ -650,8 +670,9 @@ class _Gather:
             elif isinstance(record, m.SourceLine):
                 pending_sources.append(record)
             elif isinstance(record, m.InsnLine):
-                insn = check(record.insn)
-                out[i] = dataclasses.replace(record, insn=insn)
+                insn = _checked(record.insn)
+                if insn is not record.insn:
+                    out[i] = dataclasses.replace(record, insn=insn)
                 insns.append(insn)
                 if pending_head is not None:
                     heads[insn.slot] = pending_head
