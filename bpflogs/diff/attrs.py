@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bpflogs import schema
 from bpflogs.diff.align import align, blocks
@@ -36,6 +36,9 @@ class CallContext:
     objects_b: ObjectTable
     pairing: Mapping[BpfObject, BpfObject]  # object of run a -> object of run b
     options: DiffOptions
+    # the attribute changes of a pair of attrs naming the same objects, computed once:
+    # a loop repeats its calls, and the parser shares the attr of a repeated event text
+    memo: dict[tuple[object, ...], tuple[AttrChange, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +61,17 @@ def compare_calls(a: Syscall, b: Syscall, ctx: CallContext) -> list[AttrChange]:
     command = a.command
     sa, sb = a.fields, b.fields
     if sa is not None and sb is not None:
-        out.extend(_attrs(command, a, b, sa, sb, ctx))
+        key = (
+            id(sa), id(sb), command,
+            *((p, id(o)) for p, o in ctx.objects_a.paths(a).items()), None,
+            *((p, id(o)) for p, o in ctx.objects_b.paths(b).items()),
+        )  # fmt: skip
+        known = ctx.memo.get(key)
+        if known is None:
+            if len(ctx.memo) > 1 << 16:
+                ctx.memo.clear()
+            known = ctx.memo[key] = tuple(_attrs(command, a, b, sa, sb, ctx))
+        out.extend(known)
     elif a.attr is not None and b.attr is not None and a.attr.render() != b.attr.render():
         # one side decoded, the other only an address (old strace, -e raw=bpf)
         decoded = sa is not None or sb is not None
