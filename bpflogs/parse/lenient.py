@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import BinaryIO
 
@@ -42,7 +43,8 @@ _FENCE = re.compile(r"[ \t]*(?:```|~~~)[^`]*$")
 _LIST_MARKER = re.compile(r"[ \t]*(?:[-*+]|\d{1,3}[.)]) (?=\S)")
 _PROMPT = re.compile(r"(?:[\w.-]+@[\w.-]+(?::[^\s$#]*)?[ ]?)?[$#] ")
 # where a log line starts that is never indented: an strace event with its prefix, a dump's
-# source line, function or program header, bpftool JSON (-r times are right-aligned: indented)
+# function header, bpftool JSON (-r times are right-aligned, dumps' source lines and slots may be
+# indented: they parse indented too)
 _EVENT = (
     r"(?:\d{1,8}(?:<[^>]*>)? +|\[pid +\d+(?:<[^>]*>)?\] )?"
     r"(?:\d\d:\d\d:\d\d(?:\.\d+)? |\d{9,}(?:\.\d+)? )?"
@@ -52,17 +54,15 @@ _EVENT = (
     r"|strace: |\[ Process PID=)"
 )
 _STRACE_START = re.compile(_EVENT.replace("REL", r" *\d+\.\d+ "))
-_UNINDENTED = re.compile(
-    _EVENT.replace("REL", r"(?!)") + r"|;|[A-Za-z_][^;]*\(.*\):[ \t]*$|\d+: [a-z_0-9]+  name |\[\{|\{\""
-)
+_UNINDENTED = re.compile(_EVENT.replace("REL", r"(?!)") + r"|[A-Za-z_][^;]*\(.*\):[ \t]*$|\[\{|\{\"")
 # any line a log holds at its start: a continuation of a wrapped line is none of these
 _LINE_START = re.compile(
     _STRACE_START.pattern
     + "|"
     + _UNINDENTED.pattern
-    + r"|\s*\d+: |[ \t]+[0-9a-f]{2}(?: [0-9a-f]{2}){7}|\$ |#|[\[\]{}],?\s*$|\s+\"|\s+> "
+    + r"|[ \t]*;|\s*\d+: |[ \t]+[0-9a-f]{2}(?: [0-9a-f]{2}){7}|\$ |#|[\[\]{}],?\s*$|\s+\"|\s+> "
 )
-_FREE_TEXT = re.compile(r"[ \t]*;|\$ |#")  # source lines, commands, comments: any text parses
+_FREE_TEXT = re.compile(r"[ \t]*;")  # a source line: any text parses (commands, comments are not joined)
 _CALL_END = re.compile(r"(?:\) += .*|<unfinished \.\.\.>|<detached \.\.\.>)$")
 _MAX_JOIN = 2000  # continuation lines of one wrapped line (a -v PROG_LOAD can be long)
 
@@ -182,11 +182,17 @@ def _markdown(lines: list[Numbered], found: _Collector) -> list[Numbered]:
     return out
 
 
+def _after_prompt(rest: str) -> bool:
+    """Is this what strace writes (not a command: ``$ bpftool(7.1) prog dump ...``)?"""
+    start = _STRACE_START.match(rest)
+    return start is not None and (start.group().endswith("bpf(") or _parses_whole(rest))
+
+
 def _prompts(lines: list[Numbered], found: _Collector) -> list[Numbered]:
     out: list[Numbered] = []
     for number, text in lines:
         prompt = _PROMPT.match(text)
-        if prompt is not None and _STRACE_START.match(text, prompt.end()):
+        if prompt is not None and _after_prompt(text[prompt.end() :]):
             found.add("prompt", "shell prompts", number)
             text = text[prompt.end() :]
         out.append((number, text))
@@ -204,11 +210,12 @@ def _parses_whole(text: str) -> bool:
     return len(records) == 1 and not isinstance(records[0], Unparsed)
 
 
-def _continuations(lines: list[Numbered], i: int) -> list[str]:
-    """The lines after ``i`` that do not start a line of their own."""
+def _continuations(lines: list[Numbered], i: int, free: bool) -> list[str]:
+    """The lines after ``i`` that do not start a line of their own (nor, after free text that
+    any join parses, start with a space: wrappers do not indent)."""
     out: list[str] = []
     for _, nxt in lines[i + 1 : i + 1 + _MAX_JOIN]:
-        if not nxt.strip() or _LINE_START.match(nxt):
+        if not nxt.strip() or _LINE_START.match(nxt) or (free and nxt[:1].isspace()):
             break
         out.append(nxt)
     return out
@@ -251,12 +258,24 @@ def _stitch(text: str, more: list[str], width: int) -> tuple[str, int] | None:
 def _rejoin(lines: list[Numbered]) -> tuple[list[Numbered], list[tuple[int, tuple[int, ...]]]]:
     out: list[Numbered] = []
     joined: list[tuple[int, tuple[int, ...]]] = []
-    width = max((len(t) for _, t in lines), default=0)  # the wrapper's, if it wrapped
+    # the wrapper's width: the longest line that another line seems to continue
+    heads = [
+        len(text)
+        for (_, text), (_, nxt) in pairwise(lines)
+        if nxt.strip() and not nxt[:1].isspace() and not _LINE_START.match(nxt)
+    ]
+    width = max(heads, default=0)
     i = 0
     while i < len(lines):
         number, text = lines[i]
-        more = _continuations(lines, i) if _STRACE_START.match(text) or _FREE_TEXT.match(text) else []
-        found = _stitch(text, more, width) if more else None
+        free = _FREE_TEXT.match(text) is not None
+        more = _continuations(lines, i, free) if free or _STRACE_START.match(text) else []
+        # a wrapper breaks a line only where the next word would not fit
+        found = (
+            _stitch(text, more, width)
+            if more and len(text) + 1 + len(more[0].split(" ", 1)[0]) > width
+            else None
+        )
         if found is not None:
             acc, taken = found
             out.append((number, acc))

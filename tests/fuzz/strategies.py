@@ -31,6 +31,7 @@ MAX_DEPTH = 40
 MAX_DIGITS = 4000
 # known: /tmp/fuzz-findings.md #4 -- "007: (b7) r1 = 1" renders back as "7: (b7) r1 = 1"
 _LEADING_ZEROS = re.compile(r"^(\s*)0+(?=\d+: )")
+_LINUM_ZEROS = re.compile(r"(line_(?:num|col):)0+(?=\d)")
 # known: /tmp/fuzz-findings.md #5 -- "; x![file:...]" renders back as "; x! [file:...]"
 _GLUED_LINUM = re.compile(r"(?<! )\[file:")
 
@@ -406,6 +407,7 @@ def mutated(draw: st.DrawFn, line: str) -> str:
             line = line[:i] + draw(st.text(max_size=12).map(lambda s: s.replace("\n", " "))) + line[j:]
     line = line.replace("\n", " ")
     line = _LEADING_ZEROS.sub(r"\1", line)  # known: /tmp/fuzz-findings.md #4
+    line = _LINUM_ZEROS.sub(r"\1", line)  # known: /tmp/fuzz-findings.md #4
     if line.lstrip().startswith(";"):
         line = _GLUED_LINUM.sub(" [file:", line)  # known: /tmp/fuzz-findings.md #5
     return line

@@ -76,7 +76,7 @@ def check_accounted(capture: Capture, lines: list[str], want: list[str] | None =
     assert sorted(got) == list(range(1, len(want) + 1)), "a line is lost"
     assert [got[n] for n in range(1, len(want) + 1)] == want
     for message in glued:
-        assert message.text in got[message.line]
+        assert message.text in _SGR.sub("", got[message.line])
 
 
 @budget(3000)
@@ -153,7 +153,8 @@ def test_diff_with_itself_is_equal_in_every_format(lines: list[str]) -> None:
     write_text(result, text, view)
     write_markdown(result, markdown, view)
     for document in (diff_json(result), diff_json(result, all_rows=True)):
-        json.loads(json.dumps(document, ensure_ascii=False).encode("utf-8").decode("utf-8"))
+        # as the CLI writes it (ASCII; text that is not UTF-8 as \udcXX escapes: /tmp/fuzz-findings.md #7)
+        json.loads(json.dumps(document).encode("ascii").decode("ascii"))
 
 
 @budget(1000)
