@@ -317,7 +317,10 @@ class _BpfEvent:
     arg_names: bool
 
     def __call__(self, prefix: r.Prefix) -> _Build:
-        return lambda ll: r.Syscall(
+        return lambda ll: self.record(prefix, ll, self.result)
+
+    def record(self, prefix: r.Prefix, ll: LogicalLine, result: r.Result | None) -> r.Syscall:
+        return r.Syscall(
             line=ll.lines[0],
             lines=ll.lines,
             text=ll.text,
@@ -327,11 +330,26 @@ class _BpfEvent:
             attr=self.attr,
             size=self.size,
             end=self.end,
-            result=self.result,
+            result=result,
             pad=self.pad,
             arg_names=self.arg_names,
             parts=ll.parts,
         )
+
+
+_TIMED: dict[tuple[int, str], tuple[r.Result, r.Result]] = {}  # (id(result), duration) -> (it, timed)
+
+
+def _timed(result: r.Result, duration: str) -> r.Result:
+    """``result`` with a ``-T`` duration (durations repeat: each pair is made once)."""
+    known = _TIMED.get((id(result), duration))
+    if known is not None and known[0] is result:
+        return known[1]
+    timed = replace(result, duration=duration)
+    if len(_TIMED) >= _CACHE_LIMIT:
+        _TIMED.clear()
+    _TIMED[(id(result), duration)] = (result, timed)
+    return timed
 _ELLIPSIS = v.Ellipsis()
 
 
@@ -501,6 +519,9 @@ def parse_line(ll: LogicalLine) -> r.Record:
         event = _unmarked_event(body)
     if event is None:
         event = _event(body)
+    if isinstance(event, _BpfEvent) and event.result is not None and event.result.duration is None:
+        result = event.result if timed is None else _timed(event.result, timed.group(1))
+        return event.record(_prefix(m), ll, result)
     if event is not None:
         try:
             record = event(_prefix(m))(ll)
