@@ -87,10 +87,9 @@ def run(args: argparse.Namespace) -> int:
     options = DiffOptions(strict=args.strict, ignore=tuple(args.ignore))
     result = diff_captures(captures[0], captures[1], options)
     if args.format == "json":
-        import json
+        from bpflogs.render.diff_json import write_diff_json
 
-        json.dump(result.to_json(all_rows=args.all_rows), sys.stdout, indent=1)
-        sys.stdout.write("\n")
+        write_diff_json(result, sys.stdout, all_rows=args.all_rows)
     else:
         _write_human(result, args, ViewOptions)
     return EXIT_OK if result.equal else EXIT_DIFFERENT

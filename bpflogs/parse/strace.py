@@ -529,9 +529,9 @@ def parse_line(ll: LogicalLine) -> r.Record:
             return _parse_whole(ll)  # the whole line gets the exact message
         if timed is None:
             return record
-        result = getattr(record, "result", None)
-        if isinstance(result, r.Result) and result.duration is None:
-            timed_result = replace(result, duration=timed.group(1))
+        done = getattr(record, "result", None)
+        if isinstance(done, r.Result) and done.duration is None:
+            timed_result = replace(done, duration=timed.group(1))
             timed_record: r.Record = replace(cast(Any, record), result=timed_result)
             return timed_record
     return _parse_whole(ll)

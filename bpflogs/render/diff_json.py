@@ -7,7 +7,8 @@ rule in ``hidden``); with ``all_rows`` every row.
 
 from __future__ import annotations
 
-from typing import Any
+import json
+from typing import Any, TextIO
 
 from bpflogs.diff.result import (
     AttrChange,
@@ -20,7 +21,7 @@ from bpflogs.diff.result import (
     ProgramSide,
 )
 
-__all__ = ["DIFF_SCHEMA_VERSION", "diff_json"]
+__all__ = ["DIFF_SCHEMA_VERSION", "diff_json", "write_diff_json"]
 
 DIFF_SCHEMA_VERSION = 1
 
@@ -45,6 +46,41 @@ def diff_json(result: DiffResult, *, all_rows: bool = False) -> dict[str, Any]:
         "programs": [_program(p, all_rows) for p in result.programs],
         "hidden": dict(result.hidden),
     }  # fmt: skip
+
+
+def write_diff_json(result: DiffResult, out: TextIO, *, all_rows: bool = False) -> None:
+    """The document, written with one call and one instruction row per line (the C encoder
+    writes each; a pretty-printed dump of a 100k-call diff is several times slower)."""
+    doc = diff_json(result, all_rows=all_rows)
+    out.write("{\n")
+    keys = list(doc)
+    for n, key in enumerate(keys):
+        value = doc[key]
+        out.write(f" {json.dumps(key)}: ")
+        if key == "syscalls":
+            _lines(value, out, "  ")
+        elif key == "programs":
+            out.write("[")
+            for k, program in enumerate(value):
+                rows = program.pop("instructions")
+                out.write(",\n  " if k else "\n  ")
+                out.write(json.dumps(program)[:-1] + ', "instructions": ')
+                _lines(rows, out, "   ")
+                out.write("}")
+            out.write("\n ]" if value else "]")
+        else:
+            out.write(json.dumps(value))
+        out.write(",\n" if n + 1 < len(keys) else "\n")
+    out.write("}\n")
+
+
+def _lines(items: list[Any], out: TextIO, indent: str) -> None:
+    if not items:
+        out.write("[]")
+        return
+    out.write("[\n")
+    out.write(",\n".join(indent + json.dumps(item) for item in items))
+    out.write(f"\n{indent[:-1]}]")
 
 
 def _call(call: CallDiff) -> dict[str, Any]:
