@@ -230,7 +230,9 @@ def test_unparsed_joined_call_keeps_its_original_lines() -> None:
         ("bpf(BPF_MAP_FREEZE, {map_fd=5}, 4) = " + "9" * 5000, "a number too long"),
         ("bpf(BPF_MAP_CREATE, {key_size=" + "9" * 5000 + "}, 4) = 0", "a number too long"),
         ("0: (b7) r1 = " + "9" * 5000, "a number too long"),
-        ("9" * 5000 + ": (b7) r1 = 1", "not a line"),
+        ("9" * 5000 + ": (b7) r1 = 1", "a number too long"),
+        ("0: (18) r1 = 0x" + "f" * 5000, "a number too long"),  # hex has no digit limit in int()
+        ("bpf(BPF_MAP_CREATE, {key_size=0x" + "f" * 100000 + "}, 4) = 0", "a number too long"),
         ("007: (b7) r1 = 1", "not a line"),  # bpftool prints no leading zeros: it would not render back
     ],
 )

@@ -32,9 +32,16 @@ class _Reject(Exception):
     """A line the grammar accepts but whose meaning is inconsistent."""
 
 
+# Python prints ints of at most 4,300 decimal digits: longer numbers are no strace output,
+# and a value that cannot be printed back must not get into a record
+_MAX_DIGITS = 3000
+
+
 def _number(text: str) -> v.Number:
     neg = text.startswith("-")
     body = text[1:] if neg else text
+    if len(body) > _MAX_DIGITS:
+        raise ValueError("a number too long to read")
     value = int(body, 16) if body.startswith(("0x", "0X")) else int(body, 10)
     return v.Number(-value if neg else value, str(text))  # a plain str, not the lexer's Token
 

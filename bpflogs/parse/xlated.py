@@ -56,6 +56,10 @@ def _int(tok: str) -> int:
     return int(tok, 16) if tok.startswith("0x") else int(tok)
 
 
+# Python prints ints of at most 4,300 decimal digits: a longer number is no bpftool output
+_TOO_LONG = re.compile(r"[0-9a-fA-F]{3001}")
+
+
 def _index(tok: str) -> tuple[int, str]:
     """The slot of an index token like ``"  12: "`` and the padding before it."""
     stripped = tok.lstrip()
@@ -408,6 +412,8 @@ def _record(number: int, text: str) -> DumpRecord | Unparsed:
 
 def _builder(number: int, text: str) -> _Build | Unparsed:
     """The grammar's builder for a line, or ``Unparsed`` saying why there is none."""
+    if len(text) > 3000 and not text.lstrip().startswith(";") and _TOO_LONG.search(text):
+        return Unparsed(number, (number,), text, "a number too long to read", 1)
     try:
         return cast(_Build, _parser().parse(text))
     except ValueError:  # Python reads at most 4,300 decimal digits
