@@ -671,7 +671,7 @@ def _parse_whole(ll: LogicalLine) -> r.Record:
     except _Reject as exc:
         return _unparsed(ll, str(exc))
     except RecursionError:
-        return _unparsed(ll, "nested too deeply")
+        return _unparsed(ll, f"nested too deeply (more than {MAX_DEPTH} levels)")
     except ValueError:  # Python reads at most 4,300 decimal digits
         return _unparsed(ll, "a number too long to read")
 
