@@ -337,15 +337,17 @@ class _InsnForm:
     cls: str | None
     fields: dict[str, Any]
     rel: int | None  # jumps and pseudo-calls: the offset, counted from the next slot
+    text: str | None = None  # the text after "(cc) ", one string shared by every line that has it
 
     def make(self, n: int, line: str, slot: int, indent: str, start: int) -> m.InsnLine:
+        text = self.text if self.text is not None else line[start:]
         if self.rel is None:
-            insn = m.Instruction(slot=slot, opcode=self.code, text=line[start:], cls=self.cls, **self.fields)
+            insn = m.Instruction(slot=slot, opcode=self.code, text=text, cls=self.cls, **self.fields)
         else:
+            target = slot + 1 + self.rel
             insn = m.Instruction(
-                slot=slot, opcode=self.code, text=line[start:], cls=self.cls, target=slot + 1 + self.rel,
-                **self.fields,
-            )  # fmt: skip
+                slot=slot, opcode=self.code, text=text, cls=self.cls, target=target, **self.fields
+            )
         return m.InsnLine(n, (n,), line, insn, indent)
 
 
@@ -388,7 +390,7 @@ def parse_dump_line(number: int, text: str) -> DumpRecord | Unparsed:
             built = _builder(number, f"0: {rest}")
             if not isinstance(built, _InsnBuild):
                 return _record(number, text)  # the whole line gets the exact message
-            form = built.form
+            form = dataclasses.replace(built.form, text=rest[len("(cc) ") :])
             if len(_FORMS) >= _FORMS_LIMIT:
                 _FORMS.clear()
             _FORMS[rest] = form
