@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 from types import ModuleType
@@ -57,6 +58,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     except BpflogsError as exc:
         error(str(exc))
+        return EXIT_TROUBLE
+    except Exception as exc:  # a bug of ours: one line, not a traceback (BPFLOGS_DEBUG=1 shows it)
+        if os.environ.get("BPFLOGS_DEBUG"):
+            raise
+        error(f"internal error: {type(exc).__name__}: {exc} (a bug in bpflogs: please report it)")
         return EXIT_TROUBLE
     return EXIT_TROUBLE
 

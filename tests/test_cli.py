@@ -143,3 +143,21 @@ def test_console_script_installed() -> None:
         [sys.executable, "-m", "bpflogs", "parse", str(XDP_Y)], capture_output=True, text=True, check=False
     )
     assert proc.returncode == 0 and "OBJ_PIN" in proc.stdout
+
+
+def test_an_internal_error_is_one_line_not_a_traceback(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bpflogs.commands.parse as parse_command
+
+    def broken(args: object) -> int:
+        raise KeyError("boom")
+
+    monkeypatch.setattr(parse_command, "run", broken)
+    monkeypatch.delenv("BPFLOGS_DEBUG", raising=False)
+    assert main(["parse", str(XDP_Y)]) == 2
+    err = capsys.readouterr().err
+    assert err == "bpflogs: internal error: KeyError: 'boom' (a bug in bpflogs: please report it)\n"
+    monkeypatch.setenv("BPFLOGS_DEBUG", "1")
+    with pytest.raises(KeyError):
+        main(["parse", str(XDP_Y)])

@@ -66,8 +66,8 @@ def _whole_json(lines: Sequence[tuple[int, str]]) -> tuple[list[AnyRecord], list
         return None
     try:
         return _json_lines(lines, None)
-    except (ValueError, DumpShapeError):
-        return None  # not JSON after all (or not a dump): read it line by line
+    except (ValueError, DumpShapeError, RecursionError):
+        return None  # not JSON after all (or not a dump, or nested past reading): line by line
 
 
 def parse_capture(numbered: Iterable[tuple[int, str]], name: str) -> tuple[list[AnyRecord], list[m.Program]]:
@@ -130,7 +130,7 @@ def parse_capture(numbered: Iterable[tuple[int, str]], name: str) -> tuple[list[
             block = lines[i : end + 1]
             try:
                 found_records, found = _json_lines(block, dump_name)
-            except (ValueError, DumpShapeError):
+            except (ValueError, DumpShapeError, RecursionError):
                 strace.append((number, text))
             else:
                 end_dump()

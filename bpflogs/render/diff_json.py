@@ -7,7 +7,6 @@ rule in ``hidden``); with ``all_rows`` every row.
 
 from __future__ import annotations
 
-import json
 from typing import Any, TextIO
 
 from bpflogs.diff.result import (
@@ -20,6 +19,7 @@ from bpflogs.diff.result import (
     ProgramDiff,
     ProgramSide,
 )
+from bpflogs.render.json_text import dumps
 
 __all__ = ["DIFF_SCHEMA_VERSION", "diff_json", "write_diff_json"]
 
@@ -56,7 +56,7 @@ def write_diff_json(result: DiffResult, out: TextIO, *, all_rows: bool = False) 
     keys = list(doc)
     for n, key in enumerate(keys):
         value = doc[key]
-        out.write(f" {json.dumps(key)}: ")
+        out.write(f" {dumps(key)}: ")
         if key == "syscalls":
             _lines(value, out, "  ")
         elif key == "programs":
@@ -64,12 +64,12 @@ def write_diff_json(result: DiffResult, out: TextIO, *, all_rows: bool = False) 
             for k, program in enumerate(value):
                 rows = program.pop("instructions")
                 out.write(",\n  " if k else "\n  ")
-                out.write(json.dumps(program)[:-1] + ', "instructions": ')
+                out.write(dumps(program)[:-1] + ', "instructions": ')
                 _lines(rows, out, "   ")
                 out.write("}")
             out.write("\n ]" if value else "]")
         else:
-            out.write(json.dumps(value))
+            out.write(dumps(value))
         out.write(",\n" if n + 1 < len(keys) else "\n")
     out.write("}\n")
 
@@ -79,7 +79,7 @@ def _lines(items: list[Any], out: TextIO, indent: str) -> None:
         out.write("[]")
         return
     out.write("[\n")
-    out.write(",\n".join(indent + json.dumps(item) for item in items))
+    out.write(",\n".join(indent + dumps(item) for item in items))
     out.write(f"\n{indent[:-1]}]")
 
 

@@ -6,7 +6,6 @@ Schema: docs/json-parse.md.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from typing import Any, TextIO
 
@@ -23,6 +22,7 @@ from bpflogs.model.insn import (
 )
 from bpflogs.model.records import Record
 from bpflogs.model.typed import Bytes, Fd, FlagSet, Insns, Opaque, Pointer, Typed, Update, convert, typed_attr
+from bpflogs.render.json_text import dumps, hex_if_not_utf8
 from bpflogs.schema import SIZE_ARGUMENT
 
 __all__ = [
@@ -242,9 +242,14 @@ def record_json(record: Record | DumpRecord, capture: Capture) -> dict[str, Any]
         if record.expected:
             out["expected"] = list(record.expected)
     out["text"] = record.text
+    raw = hex_if_not_utf8(record.text)
+    if raw is not None:
+        out["text_hex"] = raw
     parts = getattr(record, "parts", ())
     if parts and parts != (record.text,):
         out["parts"] = list(parts)
+        if any(hex_if_not_utf8(p) is not None for p in parts):
+            out["parts_hex"] = [p.encode("utf-8", "surrogateescape").hex() for p in parts]
     return out
 
 
@@ -264,17 +269,17 @@ def write_parse_json(captures: Iterable[Capture], out: TextIO) -> None:
             "counts": counts,
             "unparsed_lines": [u.line for u in capture.unparsed],
         }
-        out.write(json.dumps(head)[:-1])
-        out.write(f', "kind": {json.dumps(capture.kind)}, "objects": ')
-        out.write(json.dumps([_object(o) for o in capture.objects.objects]))
+        out.write(dumps(head)[:-1])
+        out.write(f', "kind": {dumps(capture.kind)}, "objects": ')
+        out.write(dumps([_object(o) for o in capture.objects.objects]))
         out.write(', "programs": [')
         for j, program in enumerate(capture.programs):
             out.write(",\n" if j else "\n")
-            out.write(json.dumps(program_json(program)))
+            out.write(dumps(program_json(program)))
         out.write("]")
         out.write(', "records": [')
         for i, record in enumerate(capture.records):
             out.write(",\n" if i else "\n")
-            out.write(json.dumps(record_json(record, capture)))
+            out.write(dumps(record_json(record, capture)))
         out.write("\n]}")
     out.write("]}\n")

@@ -8,10 +8,10 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any, TextIO
 
+from bpflogs.render.json_text import dumps
 from bpflogs.validate.diagnostic import Diagnostic, Trouble, ValidationResult
 
 __all__ = ["VALIDATE_SCHEMA_VERSION", "diagnostic_json", "result_json", "write_validate_json"]
@@ -62,5 +62,5 @@ def write_validate_json(
             "notes": sum(r.notes for r in checked),
         },
     }
-    json.dump(doc, out, indent=1)
+    out.write(dumps(doc, indent=1))
     out.write("\n")

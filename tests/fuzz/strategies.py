@@ -392,8 +392,6 @@ def mutated(draw: st.DrawFn, line: str) -> str:
                 st.sampled_from([("{a=", "}"), ("[", "]"), ("F(", ")"), ("{", "}"), ("(", ")")])
             )
             closed = draw(st.booleans())
-            if opener[0] in "[{":
-                depth = min(depth, 500)  # known: /tmp/fuzz-findings.md #9 (json.loads RecursionError)
             line = line[:i] + opener * depth + line[i:j] + (closer * depth if closed else "") + line[j:]
         elif kind == 8:  # a piece of another real line
             other = draw(seed_line())
