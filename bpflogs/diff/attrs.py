@@ -55,23 +55,27 @@ _DIFFERENT = _Verdict(False)
 _MEANING = _Verdict(False, semantic=True)
 
 
-def compare_calls(a: Syscall, b: Syscall, ctx: CallContext) -> list[AttrChange]:
-    """Every attribute (and result, pid, time) in which paired calls ``a`` and ``b`` differ."""
+def compare_calls(a: Syscall, b: Syscall, ctx: CallContext) -> tuple[AttrChange, ...]:
+    """Every attribute (and result, pid, time) in which paired calls ``a`` and ``b`` differ.
+
+    Pairs whose attrs and named objects are the same get the same tuple (a loop's calls)."""
     out: list[AttrChange] = []
     command = a.command
     sa, sb = a.fields, b.fields
+    known: tuple[AttrChange, ...] = ()
     if sa is not None and sb is not None:
+        refs_a, refs_b = ctx.objects_a.refs.get(a.line), ctx.objects_b.refs.get(b.line)
         key = (
             id(sa), id(sb), command,
-            *((p, id(o)) for p, o in ctx.objects_a.paths(a).items()), None,
-            *((p, id(o)) for p, o in ctx.objects_b.paths(b).items()),
+            tuple((p, id(o)) for p, o in refs_a.items()) if refs_a else (),
+            tuple((p, id(o)) for p, o in refs_b.items()) if refs_b else (),
         )  # fmt: skip
-        known = ctx.memo.get(key)
-        if known is None:
+        found = ctx.memo.get(key)
+        if found is None:
             if len(ctx.memo) > 1 << 16:
                 ctx.memo.clear()
-            known = ctx.memo[key] = tuple(_attrs(command, a, b, sa, sb, ctx))
-        out.extend(known)
+            found = ctx.memo[key] = tuple(_attrs(command, a, b, sa, sb, ctx))
+        known = found
     elif a.attr is not None and b.attr is not None and a.attr.render() != b.attr.render():
         # one side decoded, the other only an address (old strace, -e raw=bpf)
         decoded = sa is not None or sb is not None
@@ -81,7 +85,7 @@ def compare_calls(a: Syscall, b: Syscall, ctx: CallContext) -> list[AttrChange]:
         out.append(_change(ctx, command, "<size>", _num(a.size_value), _num(b.size_value), Category.SEMANTIC))
     out.extend(_result(command, a, b, ctx))
     out.extend(_prefix(command, a, b, ctx))
-    return out
+    return (*known, *out) if out else known
 
 
 def _num(value: int | None) -> str | None:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from bpflogs.diff.align import align, blocks
 from bpflogs.diff.attrs import CallContext, compare_calls
 from bpflogs.diff.options import DiffOptions
-from bpflogs.diff.result import AttrChange, CallDiff, CallSide, ProbeSummary, Status
+from bpflogs.diff.result import CallDiff, CallSide, ProbeSummary, Status
 from bpflogs.model.capture import BpfObject, Capture, ObjectTable
 from bpflogs.model.records import Syscall
 from bpflogs.model.values import Number, String, Value
@@ -144,7 +144,18 @@ class _Side:
 def _side_of(capture: Capture) -> _Side:
     objects = capture.objects
     calls = capture.syscalls
-    keys = [(call.command, identity(call, objects)) for call in calls]
+    known: dict[tuple[int, int], str] = {}  # (attr, object used) -> identity: a loop repeats both
+    keys = []
+    for call in calls:
+        path = _USES.get(call.command)
+        used = objects.resolve(call, path) if path is not None else None
+        memo = (id(call.fields), id(used))
+        ident = known.get(memo) if call.fields is not None else None
+        if ident is None:
+            ident = identity(call, objects)
+            if call.fields is not None:
+                known[memo] = ident
+        keys.append((call.command, ident))
     return _Side(calls, keys, probes(calls, objects))
 
 
@@ -239,12 +250,16 @@ def _diff(sa: _Side, sb: _Side, i: int | None, j: int | None, ctx: CallContext,
         key = sa.keys[i] if i is not None else sb.keys[j]  # type: ignore[index]
         status = Status.REMOVED if cb is None else Status.ADDED
         return CallDiff(status, one.command, _key(key), _opt(ca), _opt(cb), (), probe)
-    changes: list[AttrChange] = compare_calls(ca, cb, ctx)
-    hidden.update(c.rule for c in changes if c.hidden and c.rule)
-    status = Status.CHANGED if any(not c.hidden for c in changes) else Status.SAME
+    changes = compare_calls(ca, cb, ctx)
+    status = Status.SAME
+    for change in changes:
+        if not change.hidden:
+            status = Status.CHANGED
+        elif change.rule:
+            hidden[change.rule] += 1
     ka, kb = sa.keys[i], sb.keys[j]  # type: ignore[index]
     key = ka if ka == kb else (ca.command, f"{ka[1] or '?'} / {kb[1] or '?'}")
-    return CallDiff(status, ca.command, _key(key), _side(ca), _side(cb), tuple(changes), probe)
+    return CallDiff(status, ca.command, _key(key), _side(ca), _side(cb), changes, probe)
 
 
 def _opt(call: Syscall | None) -> CallSide | None:

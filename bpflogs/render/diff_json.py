@@ -26,7 +26,7 @@ __all__ = ["DIFF_SCHEMA_VERSION", "diff_json", "write_diff_json"]
 DIFF_SCHEMA_VERSION = 1
 
 
-def diff_json(result: DiffResult, *, all_rows: bool = False) -> dict[str, Any]:
+def diff_json(result: DiffResult, *, all_rows: bool = False, calls: bool = True) -> dict[str, Any]:
     """The document as plain JSON values (``json.dumps`` it)."""
     probes = result.probes
     return {
@@ -38,7 +38,7 @@ def diff_json(result: DiffResult, *, all_rows: bool = False) -> dict[str, Any]:
               "unparsed_lines": result.unparsed_b},
         "strict": result.strict,
         "notes": list(result.notes),
-        "syscalls": [_call(c) for c in result.syscalls],
+        "syscalls": [_call(c) for c in result.syscalls] if calls else [],
         "probes": None if probes is None else {
             "a": probes.a, "b": probes.b, "differing": probes.differing,
             "a_by_command": dict(probes.by_command_a), "b_by_command": dict(probes.by_command_b),
@@ -51,14 +51,14 @@ def diff_json(result: DiffResult, *, all_rows: bool = False) -> dict[str, Any]:
 def write_diff_json(result: DiffResult, out: TextIO, *, all_rows: bool = False) -> None:
     """The document, written with one call and one instruction row per line (the C encoder
     writes each; a pretty-printed dump of a 100k-call diff is several times slower)."""
-    doc = diff_json(result, all_rows=all_rows)
+    doc = diff_json(result, all_rows=all_rows, calls=False)  # the calls are written below
     out.write("{\n")
     keys = list(doc)
     for n, key in enumerate(keys):
         value = doc[key]
         out.write(f" {dumps(key)}: ")
         if key == "syscalls":
-            _lines(value, out, "  ")
+            _calls(result.syscalls, out)
         elif key == "programs":
             out.write("[")
             for k, program in enumerate(value):
@@ -74,6 +74,24 @@ def write_diff_json(result: DiffResult, out: TextIO, *, all_rows: bool = False) 
     out.write("}\n")
 
 
+def _calls(calls: tuple[CallDiff, ...], out: TextIO) -> None:
+    """The calls, one per line; the changes of a loop's calls are one shared tuple, so
+    their JSON is written once and reused."""
+    if not calls:
+        out.write("[]")
+        return
+    written: dict[int, tuple[tuple[AttrChange, ...], str]] = {}
+    lines = []
+    for call in calls:
+        known = written.get(id(call.changes))
+        if known is None or known[0] is not call.changes:
+            known = (call.changes, dumps([_change(c) for c in call.changes]))
+            written[id(call.changes)] = known
+        head = dumps(_call(call, changes=False))
+        lines.append(f'  {head[:-1]}, "changes": {known[1]}}}')
+    out.write("[\n" + ",\n".join(lines) + "\n ]")
+
+
 def _lines(items: list[Any], out: TextIO, indent: str) -> None:
     if not items:
         out.write("[]")
@@ -83,16 +101,18 @@ def _lines(items: list[Any], out: TextIO, indent: str) -> None:
     out.write(f"\n{indent[:-1]}]")
 
 
-def _call(call: CallDiff) -> dict[str, Any]:
-    return {
+def _call(call: CallDiff, changes: bool = True) -> dict[str, Any]:
+    out: dict[str, Any] = {
         "status": call.status.value,
         "command": call.command,
         "key": call.key,
         "probe": call.probe,
         "a": _call_side(call.a),
         "b": _call_side(call.b),
-        "changes": [_change(c) for c in call.changes],
     }
+    if changes:
+        out["changes"] = [_change(c) for c in call.changes]
+    return out
 
 
 def _call_side(side: CallSide | None) -> dict[str, Any] | None:
