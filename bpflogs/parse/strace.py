@@ -431,27 +431,25 @@ def _prefix(m: re.Match[str]) -> r.Prefix:
         return known
     if not text:
         return _EMPTY_PREFIX
-    fields: dict[str, Any] = {"text": text}
-    pid, secontext, time, relative, scno, ip = m.groups()
-    if pid is not None:
-        num = pid.strip()
+    pid_text, secontext, time, relative, scno, ip = m.groups()
+    pid = comm = None
+    if pid_text is not None:
+        num = pid_text.strip()
         if num.startswith("[pid"):
             num = num[4:-1].strip()
-        num, _, comm = num.partition("<")
-        fields["pid"] = int(num)
-        if comm:
-            fields["comm"] = comm[:-1]
-    if secontext is not None:
-        fields["secontext"] = secontext[1:-2]
-    if time is not None:
-        fields["time"] = time[:-1]
-    if relative is not None:
-        fields["relative"] = relative.strip().strip("(+)").strip()
-    if scno is not None:
-        fields["scno"] = scno[1:-2].strip()
-    if ip is not None:
-        fields["ip"] = ip[1:-2]
-    prefix = r.Prefix(**fields)
+        num, _, comm_text = num.partition("<")
+        pid = int(num)
+        comm = comm_text[:-1] if comm_text else None
+    prefix = r.Prefix(
+        text,
+        pid,
+        comm,
+        secontext[1:-2] if secontext is not None else None,
+        time[:-1] if time is not None else None,
+        relative.strip().strip("(+)").strip() if relative is not None else None,
+        scno[1:-2].strip() if scno is not None else None,
+        ip[1:-2] if ip is not None else None,
+    )
     if time is None and relative is None:  # times never repeat: keep only the rest
         if len(_PREFIXES) >= _CACHE_LIMIT:
             _PREFIXES.clear()
