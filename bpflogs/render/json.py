@@ -189,6 +189,22 @@ def program_json(program: Program) -> dict[str, Any]:
     return out
 
 
+# the JSON of an attr, by the attr's identity: the parser shares the attr of a repeated
+# event text (a loop), so each is typed once (the attr is kept alive beside its JSON)
+_ATTRS: dict[int, tuple[object, Any]] = {}
+
+
+def _attr_json(command: str, attr: Any) -> Any:
+    known = _ATTRS.get(id(attr))
+    if known is not None and known[0] is attr:
+        return known[1]
+    value = typed_json(typed_attr(command, attr))
+    if len(_ATTRS) >= 1 << 14:
+        _ATTRS.clear()
+    _ATTRS[id(attr)] = (attr, value)
+    return value
+
+
 def record_json(record: Record | DumpRecord, capture: Capture) -> dict[str, Any]:
     """One record as a JSON object (``kind``, ``line``, ``lines``, ``text`` and its typed fields)."""
     out: dict[str, Any] = {"kind": _KINDS[type(record)], "line": record.line}
@@ -200,7 +216,7 @@ def record_json(record: Record | DumpRecord, capture: Capture) -> dict[str, Any]
     if isinstance(record, r.Syscall):
         out["command"] = record.command
         attr = record.attr
-        out["attr"] = None if attr is None else typed_json(typed_attr(record.command, attr))
+        out["attr"] = None if attr is None else _attr_json(record.command, attr)
         size = record.size
         out["size"] = None if size is None else typed_json(convert(size, SIZE_ARGUMENT))
         out["end"] = record.end.value
