@@ -19,7 +19,7 @@ from bpflogs.model.records import OtherSyscall, Syscall
 from bpflogs.model.typed import info_kind
 from bpflogs.schema import FieldSpec, Kind, ObjectKind
 
-__all__ = ["fd_fields", "insn_map_fds", "replay", "spec_path"]
+__all__ = ["Replay", "fd_fields", "insn_map_fds", "replay", "spec_path"]
 
 # -y decorations of fds returned by OBJ_GET name the object's kind
 _DECORATION_KINDS = {
@@ -188,6 +188,31 @@ class _Replay:
             ident = attr.get("info.info.id")
             if obj is not None and isinstance(ident, v.Number):
                 self.ids.setdefault((obj.kind, ident.value), obj)
+
+
+class Replay:
+    """The object table built as calls come, in the order they returned (for a capture read
+    as a stream): ``take`` hands out, and forgets, what one call's fds named."""
+
+    def __init__(self) -> None:
+        self._state = _Replay()
+
+    @property
+    def objects(self) -> tuple[BpfObject, ...]:
+        return tuple(self._state.objects)
+
+    def feed(self, record: object) -> None:
+        state = self._state
+        if isinstance(record, Syscall):
+            if len(state.fd_cache) > 1 << 14:
+                state.fd_cache.clear()
+            state.call(record)
+        elif isinstance(record, OtherSyscall) and record.name == "close":
+            state.close(record)
+
+    def take(self, call: Syscall) -> tuple[dict[str, BpfObject], BpfObject | None]:
+        """What the fd fields of ``call`` named, and the object its returned fd names."""
+        return self._state.refs.pop(call.line, {}), self._state.returns.pop(call.line, None)
 
 
 def replay(records: Sequence[object]) -> ObjectTable:

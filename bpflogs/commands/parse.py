@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from bpflogs.commands import EXIT_DIFFERENT, EXIT_OK, EXIT_TROUBLE
@@ -94,6 +95,8 @@ def run(args: argparse.Namespace) -> int:
     from bpflogs.errors import BpflogsError
     from bpflogs.render.inert import inert
 
+    if args.json:
+        return _run_json(args)
     captures: list[Capture] = []
     status = EXIT_OK
     for name in args.files:
@@ -102,28 +105,63 @@ def run(args: argparse.Namespace) -> int:
         except BpflogsError as exc:
             error(str(exc))
             status = EXIT_TROUBLE
-    if args.json:
-        from bpflogs.render.json import write_parse_json
+    from bpflogs.render.calls import print_capture
+    from bpflogs.render.programs import print_program
 
-        write_parse_json(captures, sys.stdout)
-    else:
-        from bpflogs.render.calls import print_capture
-        from bpflogs.render.programs import print_program
-
-        console = Console(highlight=False, emoji=False)
-        if not console.is_terminal:
-            console.width = 160  # files and pipes: no terminal width to fit
-        for capture in captures:
-            if capture.syscalls or not capture.programs:
-                print_capture(capture, console)
-            else:
-                console.print(Text(inert(capture.name), style="bold underline"))
-            for program in capture.programs:
-                print_program(program, console)
+    console = Console(highlight=False, emoji=False)
+    if not console.is_terminal:
+        console.width = 160  # files and pipes: no terminal width to fit
+    for capture in captures:
+        if capture.syscalls or not capture.programs:
+            print_capture(capture, console)
+        else:
+            console.print(Text(inert(capture.name), style="bold underline"))
+        for program in capture.programs:
+            print_program(program, console)
     if args.strict:
         for capture in captures:
             for bad in capture.unparsed:
                 error(f"{capture.name}:{bad.line}:{bad.column}: {bad.message}")
                 if status == EXIT_OK:
                     status = EXIT_DIFFERENT
+    return status
+
+
+def _run_json(args: argparse.Namespace) -> int:
+    """``--json``: each file read as a stream, each record written as soon as it is whole."""
+    from bpflogs.errors import BpflogsError
+    from bpflogs.model.records import Unparsed
+    from bpflogs.read import open_source
+    from bpflogs.render.json import write_parse_json_streams
+
+    status = EXIT_OK
+
+    def trouble(exc: BpflogsError) -> None:
+        nonlocal status
+        error(str(exc))
+        status = EXIT_TROUBLE
+
+    def unparsed(name: str, bad: Unparsed) -> None:
+        nonlocal status
+        if args.strict:
+            error(f"{name}:{bad.line}:{bad.column}: {bad.message}")
+            if status == EXIT_OK:
+                status = EXIT_DIFFERENT
+
+    def sources() -> Iterator[tuple[str, Iterable[tuple[int, str]]]]:
+        for name in args.files:
+            try:
+                with open_source(name, args.max_line_bytes) as src:
+                    lines: Iterable[tuple[int, str]] = src.lines()
+                    if args.lenient:
+                        from bpflogs.parse.lenient import unmangle
+
+                        lines, report = unmangle(lines)
+                        if report.changed:
+                            error(f"{src.name}: --lenient {report.describe()}")
+                    yield src.name, lines
+            except BpflogsError as exc:  # the file could not be opened, or read further
+                trouble(exc)
+
+    write_parse_json_streams(sources(), sys.stdout, trouble, unparsed)
     return status

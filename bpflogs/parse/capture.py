@@ -9,18 +9,21 @@ lines becomes one or more programs. Every input line ends up in a record.
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from bpflogs.errors import InputError
 from bpflogs.model import insn as m
 from bpflogs.model import records as r
-from bpflogs.parse.strace import parse_lines as parse_strace_lines
+from bpflogs.parse.lines import LogicalLine, LogicalLines
+from bpflogs.parse.strace import parse_line
 from bpflogs.parse.xlated import DumpRecord, assemble, parse_dump_line
 from bpflogs.parse.xlated_json import DumpShapeError, programs_from_json
 
-__all__ = ["AnyRecord", "parse_capture"]
+__all__ = ["AnyRecord", "CaptureStream", "parse_capture"]
 
 AnyRecord = r.Record | DumpRecord
 
@@ -72,79 +75,147 @@ def _whole_json(lines: Sequence[tuple[int, str]]) -> tuple[list[AnyRecord], list
 
 def parse_capture(numbered: Iterable[tuple[int, str]], name: str) -> tuple[list[AnyRecord], list[m.Program]]:
     """Every record of a capture in line order, and the programs of its dumps."""
-    lines = list(numbered)
-    for number, text in lines:
-        if text.startswith("digraph") and _DOT.match(text):
-            raise InputError(
-                "bpftool 'visual' (DOT) output is not read: its indices are function-relative and its "
-                "text is cut, so it cannot be compared; dump without 'visual'",
-                name,
-                number,
-            )
-    whole = _whole_json(lines)
-    if whole is not None:
-        return whole
-    records: list[AnyRecord] = []
-    programs: list[m.Program] = []
-    strace: list[tuple[int, str]] = []
-    dump: list[DumpRecord | r.Unparsed] = []
-    blanks: list[r.Blank] = []  # blank lines after a dump line: the dump's, if it goes on
-    dump_name: str | None = None
+    stream = CaptureStream(numbered, name)
+    records = list(stream)
+    return records, stream.programs
 
-    def end_dump() -> None:
-        nonlocal dump, dump_name
-        if dump:
-            out, found = assemble(dump, dump_name)
-            records.extend(out)
-            programs.extend(found)
-            dump, dump_name = [], None
-        for blank in blanks:
-            strace.append((blank.line, blank.text))
-        blanks.clear()
 
-    i = 0
-    while i < len(lines):
-        number, text = lines[i]
-        if _XLATED.match(text):  # first: most lines of a big dump are instructions
-            if blanks:
-                records.extend(blanks)  # blank lines between dump lines belong to the dump
-                blanks.clear()
-            dump.append(parse_dump_line(number, text))
-        elif dump and not text.strip():
-            blanks.append(r.Blank(number, (number,), text))
-        elif text.startswith("$ "):
-            end_dump()
-            records.append(r.Command(number, (number,), text, text[2:]))
-            dump_name = _dump_name(text)
-        elif text.startswith("#"):
-            end_dump()
-            records.append(r.Comment(number, (number,), text))
-        elif text.startswith("[{") or text == "[":
-            # "-j" prints the whole array on one line; "-p" opens it with "[{" (or "[")
-            # and closes it with a line "]"
-            end = (
-                i
-                if text.startswith("[{") and text.rstrip().endswith("]")
-                else next((j for j in range(i, len(lines)) if lines[j][1] == "]"), i)
-            )
-            block = lines[i : end + 1]
-            try:
-                found_records, found = _json_lines(block, dump_name)
-            except (ValueError, DumpShapeError, RecursionError):
-                strace.append((number, text))
-            else:
-                end_dump()
-                records.extend(found_records)
-                programs.extend(found)
-                dump_name = None  # a command line names only the dump right after it
-                i = end + 1
-                continue
+class CaptureStream:
+    """The records of a capture in line order, given out as the lines are read.
+
+    Iterate once; then ``programs`` holds the programs of its dumps and ``lines`` the number
+    of lines read. A record is given out once nothing older can come any more: an
+    unfinished call holds back what follows it until its resumed half is read; a dump's
+    records come when the dump ends. A file that is one bpftool JSON document is read whole.
+    """
+
+    def __init__(
+        self,
+        numbered: Iterable[tuple[int, str]],
+        name: str,
+        on_complete: Callable[[AnyRecord], None] | None = None,
+    ) -> None:
+        self.name = name
+        self._on_complete = on_complete  # told of each strace record in the order calls completed
+        self.programs: list[m.Program] = []
+        self.lines = 0
+        self._numbered = numbered
+        self._out: list[tuple[int, int, AnyRecord]] = []  # heap: (line, order, record)
+        self._order = 0
+
+    def _push(self, record: AnyRecord) -> None:
+        heapq.heappush(self._out, (record.line, self._order, record))
+        self._order += 1
+
+    def __iter__(self) -> Iterator[AnyRecord]:
+        lines = self._counted(self._numbered)
+        head: list[tuple[int, str]] = []
+        for number, text in lines:  # up to the first line that is not blank
+            head.append((number, text))
+            if text.strip():
+                break
+        first = head[-1][1].lstrip() if head else ""
+        if first.startswith(("[", "{")) and not first.startswith("[pid"):
+            everything = head + list(lines)
+            whole = _whole_json(everything)
+            if whole is not None:
+                records, self.programs = whole
+                yield from records
+                return
+            lines = iter(everything)
         else:
-            end_dump()
-            strace.append((number, text))
-        i += 1
-    end_dump()
-    records.extend(parse_strace_lines(strace))
-    records.sort(key=lambda rec: rec.line)
-    programs.sort(key=lambda p: p.line)
-    return records, programs
+            lines = itertools.chain(head, lines)
+        logical = LogicalLines(self._strace_lines(lines))
+        for item in logical:
+            record = parse_line(item) if isinstance(item, LogicalLine) else item
+            if self._on_complete is not None:
+                self._on_complete(record)
+            self._push(record)
+            oldest = logical.oldest_open()
+            while self._out and (oldest is None or self._out[0][0] < oldest):
+                yield heapq.heappop(self._out)[2]
+        while self._out:
+            yield heapq.heappop(self._out)[2]
+        self.programs.sort(key=lambda p: p.line)
+
+    def _counted(self, numbered: Iterable[tuple[int, str]]) -> Iterator[tuple[int, str]]:
+        for number, text in numbered:
+            self.lines = number
+            if text.startswith("digraph") and _DOT.match(text):
+                raise InputError(
+                    "bpftool 'visual' (DOT) output is not read: its indices are function-relative and "
+                    "its text is cut, so it cannot be compared; dump without 'visual'",
+                    self.name,
+                    number,
+                )
+            yield number, text
+
+    def _strace_lines(self, lines: Iterator[tuple[int, str]]) -> Iterator[tuple[int, str]]:
+        """The strace lines of the capture; every other record goes to the output heap."""
+        dump: list[DumpRecord | r.Unparsed] = []
+        blanks: list[r.Blank] = []  # blank lines after a dump line: the dump's, if it goes on
+        dump_name: str | None = None
+        back: list[tuple[int, str]] = []  # lines read ahead and given back (a JSON block that was not)
+
+        def end_dump() -> Iterator[tuple[int, str]]:
+            nonlocal dump, dump_name
+            if dump:
+                out, found = assemble(dump, dump_name)
+                for record in out:
+                    self._push(record)
+                self.programs.extend(found)
+                dump, dump_name = [], None
+            for blank in blanks:
+                yield blank.line, blank.text
+            blanks.clear()
+
+        while True:
+            if back:
+                number, text = back.pop()
+            else:
+                item = next(lines, None)
+                if item is None:
+                    break
+                number, text = item
+            if _XLATED.match(text):  # first: most lines of a big dump are instructions
+                if blanks:
+                    for blank in blanks:  # blank lines between dump lines belong to the dump
+                        self._push(blank)
+                    blanks.clear()
+                dump.append(parse_dump_line(number, text))
+            elif dump and not text.strip():
+                blanks.append(r.Blank(number, (number,), text))
+            elif text.startswith("$ "):
+                yield from end_dump()
+                self._push(r.Command(number, (number,), text, text[2:]))
+                dump_name = _dump_name(text)
+            elif text.startswith("#"):
+                yield from end_dump()
+                self._push(r.Comment(number, (number,), text))
+            elif text.startswith("[{") or text == "[":
+                # "-j" prints the whole array on one line; "-p" opens it with "[{" (or "[")
+                # and closes it with a line "]"
+                block = [(number, text)]
+                if not (text.startswith("[{") and text.rstrip().endswith("]")):
+                    for more in lines:
+                        block.append(more)
+                        if more[1] == "]":
+                            break
+                    else:  # no closing line: not a block; read the lines after it again
+                        back.extend(reversed(block[1:]))
+                        block = block[:1]
+                try:
+                    found_records, found = _json_lines(block, dump_name)
+                except (ValueError, DumpShapeError, RecursionError):
+                    back.extend(reversed(block[1:]))
+                    yield number, text
+                else:
+                    yield from end_dump()
+                    for record in found_records:
+                        self._push(record)
+                    self.programs.extend(found)
+                    dump_name = None  # a command line names only the dump right after it
+            else:
+                yield from end_dump()
+                yield number, text
+        yield from end_dump()

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from bpflogs.model.records import Blank, Message, SummaryLine
 
-__all__ = ["PREFIX", "LogicalLine", "logical_lines"]
+__all__ = ["PREFIX", "LogicalLine", "LogicalLines", "logical_lines"]
 
 UNFINISHED = " <unfinished ...>"
 
@@ -56,9 +56,7 @@ def _prefix(text: str) -> tuple[int | None, int]:
     return (int(pid) if pid else None), m.end()
 
 
-def _physical(
-    numbered: Iterable[tuple[int, str]],
-) -> Iterator[Item]:
+def _physical(numbered: Iterable[tuple[int, str]], state: LogicalLines) -> Iterator[Item]:
     """Colour removal, glued ``strace: Process`` messages, blank and summary lines."""
     carry: tuple[int, str, str] | None = None  # (line, text before the glued message, raw)
     in_summary = False
@@ -67,6 +65,7 @@ def _physical(
         if carry is not None:
             first, before, first_raw = carry
             carry = None
+            state.carried = None
             if text.startswith(" <"):
                 yield LogicalLine((first, number), before + text, (first_raw, raw))
                 continue
@@ -89,10 +88,12 @@ def _physical(
                 message = glued.group(0)
                 yield Message(number, (number,), message, message[len("strace: ") :])
                 carry = (number, text[: glued.start()], raw)
+                state.carried = number
                 continue
         yield LogicalLine((number,), text, (raw,) if text is not raw else ())
     if carry is not None:
         first, before, first_raw = carry
+        state.carried = None
         yield LogicalLine((first,), before, (first_raw,))
 
 
@@ -106,43 +107,66 @@ def logical_lines(numbered: Iterable[tuple[int, str]]) -> Iterator[Item]:
     A joined call is yielded when its resumed half is read (in completion order);
     an unfinished half never resumed is yielded at the end, as it is.
     """
-    pending: dict[int | None, tuple[LogicalLine, str]] = {}
-    for item in _physical(numbered):
-        if not isinstance(item, LogicalLine):
-            yield item
-            continue
-        text = item.text
-        if "<... " in text or text.endswith(UNFINISHED):
-            pid, start = _prefix(text)
-        else:
-            yield item
-            continue
-        resumed = _RESUMED.match(text, start)
-        if resumed is not None:
-            name = resumed.group(1)
-            key: int | None = pid
-            if key not in pending or pending[key][1] != name:
-                # no pid prefix on one of the halves: the most recent call of that name
-                # (a resumed line with a pid never takes another pid's call)
-                keys = reversed(pending) if pid is None else (k for k in (None,) if k in pending)
-                key = next((k for k in keys if pending[k][1] == name), -1)
-            if key != -1:
-                first, _ = pending.pop(key)
-                joined = first.text[: -len(UNFINISHED)] + text[resumed.end() :]
-                merged = LogicalLine(first.lines + item.lines, joined, _parts(first) + _parts(item))
-                if joined.endswith(UNFINISHED):
-                    pending[key] = (merged, name)
-                else:
-                    yield merged
+    return iter(LogicalLines(numbered))
+
+
+class LogicalLines:
+    """The logical lines of physical ones (see ``logical_lines``), telling as it goes which
+    line is the oldest still open: an unfinished call waiting for its resumed half, or a
+    line held back by a glued ``strace: Process`` message. Nothing from before that line
+    will be yielded any more, so a reader can give out everything older in line order."""
+
+    def __init__(self, numbered: Iterable[tuple[int, str]]) -> None:
+        self._numbered = numbered
+        self.pending: dict[int | None, tuple[LogicalLine, str]] = {}
+        self.carried: int | None = None
+
+    def oldest_open(self) -> int | None:
+        """The first line of the oldest item not yet yielded (None: all yielded)."""
+        firsts = [item.lines[0] for item, _ in self.pending.values()]
+        if self.carried is not None:
+            firsts.append(self.carried)
+        return min(firsts) if firsts else None
+
+    def __iter__(self) -> Iterator[Item]:
+        pending = self.pending
+        for item in _physical(self._numbered, self):
+            if not isinstance(item, LogicalLine):
+                yield item
+                continue
+            text = item.text
+            if "<... " in text or text.endswith(UNFINISHED):
+                pid, start = _prefix(text)
+            else:
+                yield item
+                continue
+            resumed = _RESUMED.match(text, start)
+            if resumed is not None:
+                name = resumed.group(1)
+                key: int | None = pid
+                if key not in pending or pending[key][1] != name:
+                    # no pid prefix on one of the halves: the most recent call of that name
+                    # (a resumed line with a pid never takes another pid's call)
+                    keys = reversed(pending) if pid is None else (k for k in (None,) if k in pending)
+                    key = next((k for k in keys if pending[k][1] == name), -1)
+                if key != -1:
+                    first, _ = pending.pop(key)
+                    joined = first.text[: -len(UNFINISHED)] + text[resumed.end() :]
+                    merged = LogicalLine(first.lines + item.lines, joined, _parts(first) + _parts(item))
+                    if joined.endswith(UNFINISHED):
+                        pending[key] = (merged, name)
+                    else:
+                        yield merged
+                    continue
+                yield item
+                continue
+            call = _CALL_NAME.match(text, start)
+            if call is not None and text.endswith(UNFINISHED):
+                if pid in pending:  # a second unfinished call of one pid: the first was cut
+                    yield pending.pop(pid)[0]
+                pending[pid] = (item, call.group(1))
                 continue
             yield item
-            continue
-        call = _CALL_NAME.match(text, start)
-        if call is not None and text.endswith(UNFINISHED):
-            if pid in pending:  # a second unfinished call of one pid: the first was cut
-                yield pending.pop(pid)[0]
-            pending[pid] = (item, call.group(1))
-            continue
-        yield item
-    for item, _ in pending.values():
-        yield item
+        for item, _ in list(pending.values()):
+            yield item
+        pending.clear()

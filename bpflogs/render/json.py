@@ -6,9 +6,10 @@ Schema: docs/json-parse.md.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, TextIO
 
+from bpflogs.errors import BpflogsError
 from bpflogs.model import records as r
 from bpflogs.model.capture import BpfObject, Capture, DumpRecord
 from bpflogs.model.insn import (
@@ -22,6 +23,8 @@ from bpflogs.model.insn import (
 )
 from bpflogs.model.records import Record
 from bpflogs.model.typed import Bytes, Fd, FlagSet, Insns, Opaque, Pointer, Typed, Update, convert, typed_attr
+from bpflogs.objects import Replay
+from bpflogs.parse.capture import CaptureStream
 from bpflogs.render.json_text import dumps, hex_if_not_utf8
 from bpflogs.schema import SIZE_ARGUMENT
 
@@ -32,6 +35,7 @@ __all__ = [
     "record_json",
     "typed_json",
     "write_parse_json",
+    "write_parse_json_streams",
 ]
 
 PARSE_SCHEMA_VERSION = 1
@@ -109,6 +113,9 @@ def _object(obj: BpfObject) -> dict[str, Any]:
             out[key] = val
     return out
 
+
+# the records that make a capture strace output (Capture.kind)
+_EVENT_KINDS = frozenset({"syscall", "other_syscall", "resumed", "signal", "exit", "personality", "message"})
 
 _KINDS: dict[type, str] = {
     InsnLine: "insn",
@@ -205,7 +212,11 @@ def _attr_json(command: str, attr: Any) -> Any:
     return value
 
 
-def record_json(record: Record | DumpRecord, capture: Capture) -> dict[str, Any]:
+def record_json(
+    record: Record | DumpRecord,
+    refs: Mapping[str, BpfObject] | None = None,
+    created: BpfObject | None = None,
+) -> dict[str, Any]:
     """One record as a JSON object (``kind``, ``line``, ``lines``, ``text`` and its typed fields)."""
     out: dict[str, Any] = {"kind": _KINDS[type(record)], "line": record.line}
     if len(record.lines) > 1:
@@ -221,10 +232,8 @@ def record_json(record: Record | DumpRecord, capture: Capture) -> dict[str, Any]
         out["size"] = None if size is None else typed_json(convert(size, SIZE_ARGUMENT))
         out["end"] = record.end.value
         out["result"] = _result(record.result)
-        refs = capture.objects.paths(record)
         if refs:
             out["objects"] = {path: obj.label for path, obj in refs.items()}
-        created = capture.objects.created_by(record)
         if created is not None:
             out["creates"] = created.label
     elif isinstance(record, r.OtherSyscall):
@@ -270,32 +279,96 @@ def record_json(record: Record | DumpRecord, capture: Capture) -> dict[str, Any]
 
 
 def write_parse_json(captures: Iterable[Capture], out: TextIO) -> None:
-    """Write ``{"bpflogs_parse": 1, "files": [...]}``, one record at a time."""
+    """Write ``{"bpflogs_parse": 1, "files": [...]}`` for captures already read."""
     out.write(f'{{"bpflogs_parse": {PARSE_SCHEMA_VERSION}, "files": [')
     for n, capture in enumerate(captures):
-        if n:
-            out.write(", ")
-        counts: dict[str, int] = {}
-        for record in capture.records:
-            kind = _KINDS[type(record)]
-            counts[kind] = counts.get(kind, 0) + 1
-        head = {
-            "file": capture.name,
-            "lines": capture.line_count,
-            "counts": counts,
-            "unparsed_lines": [u.line for u in capture.unparsed],
-        }
-        out.write(dumps(head)[:-1])
-        out.write(f', "kind": {dumps(capture.kind)}, "objects": ')
-        out.write(dumps([_object(o) for o in capture.objects.objects]))
-        out.write(', "programs": [')
-        for j, program in enumerate(capture.programs):
-            out.write(",\n" if j else "\n")
-            out.write(dumps(program_json(program)))
-        out.write("]")
-        out.write(', "records": [')
-        for i, record in enumerate(capture.records):
-            out.write(",\n" if i else "\n")
-            out.write(dumps(record_json(record, capture)))
-        out.write("\n]}")
+        out.write(", " if n else "")
+        _write_file(out, capture.name, _rows(capture), _Summary(capture.line_count, capture))
     out.write("]}\n")
+
+
+def write_parse_json_streams(
+    sources: Iterable[tuple[str, Iterable[tuple[int, str]]]],
+    out: TextIO,
+    on_error: Callable[[BpflogsError], None],
+    on_unparsed: Callable[[str, r.Unparsed], None] | None = None,
+) -> None:
+    """Write the same document for captures read as streams: each record is written as soon
+    as it is complete and then forgotten, so memory does not grow with the log. A source
+    that fails midway ends its file object with ``"error"``; ``on_error`` is told."""
+    out.write(f'{{"bpflogs_parse": {PARSE_SCHEMA_VERSION}, "files": [')
+    first = True
+    for name, numbered in sources:
+        replay = Replay()
+        stream = CaptureStream(numbered, name, on_complete=replay.feed)
+
+        def records(stream: CaptureStream = stream, replay: Replay = replay) -> Iterator[_Row]:
+            for rec in stream:
+                yield (rec, *replay.take(rec)) if isinstance(rec, r.Syscall) else (rec, None, None)
+
+        out.write("" if first else ", ")
+        first = False
+        try:
+            _write_file(out, name, records(), _Summary(0, None, stream, replay), on_unparsed)
+        except BpflogsError as exc:
+            if exc.path is None:
+                exc.path = name
+            out.write(f'\n], "error": {dumps(str(exc))}}}')
+            on_error(exc)
+    out.write("]}\n")
+
+
+_Row = tuple[Record | DumpRecord, Mapping[str, BpfObject] | None, BpfObject | None]
+
+
+def _rows(capture: Capture) -> Iterator[_Row]:
+    table = capture.objects
+    for rec in capture.records:
+        if isinstance(rec, r.Syscall):
+            yield rec, table.paths(rec), table.created_by(rec)
+        else:
+            yield rec, None, None
+
+
+class _Summary:
+    """What a file's object ends with, asked for once its records are written."""
+
+    def __init__(self, lines: int, capture: Capture | None, stream: CaptureStream | None = None,
+                 replay: Replay | None = None) -> None:  # fmt: skip
+        self._lines, self._capture, self._stream, self._replay = lines, capture, stream, replay
+
+    def __call__(self) -> tuple[int, Iterable[BpfObject], list[Program]]:
+        if self._capture is not None:
+            return self._lines, self._capture.objects.objects, list(self._capture.programs)
+        assert self._stream is not None and self._replay is not None
+        return self._stream.lines, self._replay.objects, self._stream.programs
+
+
+def _write_file(out: TextIO, name: str, rows: Iterable[_Row], summary: _Summary,
+                on_unparsed: Callable[[str, r.Unparsed], None] | None = None) -> None:  # fmt: skip
+    """One file's object: its records first (streamed), then what is known only at the end."""
+    out.write(f'{{"file": {dumps(name)}, "records": [')
+    counts: dict[str, int] = {}
+    unparsed: list[int] = []
+    has_events = False
+    for i, (record, refs, created) in enumerate(rows):
+        kind = _KINDS[type(record)]
+        counts[kind] = counts.get(kind, 0) + 1
+        if isinstance(record, r.Unparsed):
+            unparsed.append(record.line)
+            if on_unparsed is not None:
+                on_unparsed(name, record)
+        has_events = has_events or kind in _EVENT_KINDS
+        out.write(",\n" if i else "\n")
+        out.write(dumps(record_json(record, refs, created)))
+    lines, objects, programs = summary()
+    content = "strace" if has_events else "xlated" if programs else "empty"
+    if has_events and programs:
+        content = "mixed"
+    tail = {"lines": lines, "counts": counts, "unparsed_lines": unparsed, "kind": content,
+            "objects": [_object(o) for o in objects]}  # fmt: skip
+    out.write("\n], " + dumps(tail)[1:-1] + ', "programs": [')
+    for j, program in enumerate(programs):
+        out.write(",\n" if j else "\n")
+        out.write(dumps(program_json(program)))
+    out.write("]}")
