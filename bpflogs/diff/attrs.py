@@ -10,6 +10,7 @@ compare with map fds resolved to the maps they name.
 from __future__ import annotations
 
 import fnmatch
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
@@ -39,6 +40,8 @@ class CallContext:
     # the attribute changes of a pair of attrs naming the same objects, computed once:
     # a loop repeats its calls, and the parser shares the attr of a repeated event text
     memo: dict[tuple[object, ...], tuple[AttrChange, ...]] = field(default_factory=dict)
+    # hidden differences that are counted, not listed (pids, times, durations)
+    counted: Counter[str] = field(default_factory=Counter)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,10 +68,11 @@ def compare_calls(a: Syscall, b: Syscall, ctx: CallContext) -> tuple[AttrChange,
     known: tuple[AttrChange, ...] = ()
     if sa is not None and sb is not None:
         refs_a, refs_b = ctx.objects_a.refs.get(a.line), ctx.objects_b.refs.get(b.line)
+        # the paths follow from the attr: the objects they name are enough
         key = (
             id(sa), id(sb), command,
-            tuple((p, id(o)) for p, o in refs_a.items()) if refs_a else (),
-            tuple((p, id(o)) for p, o in refs_b.items()) if refs_b else (),
+            tuple(map(id, refs_a.values())) if refs_a else (),
+            tuple(map(id, refs_b.values())) if refs_b else (),
         )  # fmt: skip
         found = ctx.memo.get(key)
         if found is None:
@@ -333,15 +337,27 @@ def _shown_result(call: Syscall) -> str | None:
 
 
 def _prefix(command: str, a: Syscall, b: Syscall, ctx: CallContext) -> Iterator[AttrChange]:
+    """Pids, times and durations: no attributes of the call, so only counted (in
+    ``ctx.uncounted``) unless ``--strict`` asks to see them."""
     pa, pb = a.prefix, b.prefix
+    strict = ctx.options.strict
     if pa.pid != pb.pid and pa.pid is not None and pb.pid is not None:
-        yield _change(ctx, command, "<pid>", str(pa.pid), str(pb.pid), Category.VOLATILE, "pids")
+        if strict:
+            yield _change(ctx, command, "<pid>", str(pa.pid), str(pb.pid), Category.VOLATILE, "pids")
+        else:
+            ctx.counted["pids"] += 1
     if pa.time != pb.time and pa.time is not None and pb.time is not None:
-        yield _change(ctx, command, "<time>", pa.time, pb.time, Category.VOLATILE, "timestamps")
+        if strict:
+            yield _change(ctx, command, "<time>", pa.time, pb.time, Category.VOLATILE, "timestamps")
+        else:
+            ctx.counted["timestamps"] += 1
     da = a.result.duration if a.result else None
     db = b.result.duration if b.result else None
     if da != db and da is not None and db is not None:
-        yield _change(ctx, command, "<duration>", da, db, Category.VOLATILE, "timestamps")
+        if strict:
+            yield _change(ctx, command, "<duration>", da, db, Category.VOLATILE, "timestamps")
+        else:
+            ctx.counted["timestamps"] += 1
 
 
 def show(value: Typed | None, obj: BpfObject | None = None) -> str | None:

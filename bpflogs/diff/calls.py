@@ -115,7 +115,14 @@ _PROBE_USES = ("BPF_PROG_BIND_MAP",)
 def probes(calls: Sequence[Syscall], objects: ObjectTable) -> list[bool]:
     """For each call, whether it is a loader feature probe: probe-shaped, and its object
     is used by no call other than probes and probe bindings."""
-    shaped = [probe_shaped(c) for c in calls]
+    known: dict[int, bool] = {}  # by attr: a loop repeats its attrs
+    shaped = []
+    for c in calls:
+        attr = c.fields
+        found = known.get(id(attr)) if attr is not None else False
+        if found is None:
+            found = known[id(attr)] = probe_shaped(c)
+        shaped.append(found)
     used: set[BpfObject] = set()
     for call, probe in zip(calls, shaped, strict=True):
         if not probe and call.command not in _PROBE_USES:
@@ -234,6 +241,7 @@ def diff_calls(a: Capture, b: Capture, options: DiffOptions, hidden: Counter[str
                 continue
             differing += 1
         calls.append(found)
+    hidden.update(ctx.counted)
     summary = ProbeSummary(
         sum(probe_a.values()), sum(probe_b.values()), dict(probe_a), dict(probe_b), differing
     )
