@@ -13,6 +13,7 @@ import heapq
 import itertools
 import json
 import re
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from bpflogs.errors import InputError
@@ -100,12 +101,28 @@ class CaptureStream:
         self.programs: list[m.Program] = []
         self.lines = 0
         self._numbered = numbered
-        self._out: list[tuple[int, int, AnyRecord]] = []  # heap: (line, order, record)
+        # records waiting to be given out: those that came in line order in a queue, the
+        # others (a stitched call completes after lines that follow it) in a heap
+        self._queue: deque[AnyRecord] = deque()
+        self._heap: list[tuple[int, int, AnyRecord]] = []  # (line, order, record)
         self._order = 0
 
     def _push(self, record: AnyRecord) -> None:
-        heapq.heappush(self._out, (record.line, self._order, record))
-        self._order += 1
+        if not self._queue or record.line > self._queue[-1].line:
+            self._queue.append(record)
+        else:
+            heapq.heappush(self._heap, (record.line, self._order, record))
+            self._order += 1
+
+    def _ready(self, before: int | None) -> Iterator[AnyRecord]:
+        """The waiting records of lines before ``before`` (None: all), in line order."""
+        queue, heap = self._queue, self._heap
+        while queue or heap:
+            from_heap = bool(heap) and (not queue or heap[0][0] < queue[0].line)
+            line = heap[0][0] if from_heap else queue[0].line
+            if before is not None and line >= before:
+                return
+            yield heapq.heappop(heap)[2] if from_heap else queue.popleft()
 
     def __iter__(self) -> Iterator[AnyRecord]:
         lines = self._counted(self._numbered)
@@ -132,10 +149,9 @@ class CaptureStream:
                 self._on_complete(record)
             self._push(record)
             oldest = logical.oldest_open()
-            while self._out and (oldest is None or self._out[0][0] < oldest):
-                yield heapq.heappop(self._out)[2]
-        while self._out:
-            yield heapq.heappop(self._out)[2]
+            if oldest is None or (self._queue and self._queue[0].line < oldest) or self._heap:
+                yield from self._ready(oldest)
+        yield from self._ready(None)
         self.programs.sort(key=lambda p: p.line)
 
     def _counted(self, numbered: Iterable[tuple[int, str]]) -> Iterator[tuple[int, str]]:

@@ -123,6 +123,8 @@ class LogicalLines:
 
     def oldest_open(self) -> int | None:
         """The first line of the oldest item not yet yielded (None: all yielded)."""
+        if not self.pending:
+            return self.carried
         firsts = [item.lines[0] for item, _ in self.pending.values()]
         if self.carried is not None:
             firsts.append(self.carried)
