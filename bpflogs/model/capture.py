@@ -19,7 +19,7 @@ from bpflogs.model.records import (
 )
 from bpflogs.schema import ObjectKind
 
-__all__ = ["BpfObject", "Capture", "DumpRecord", "ObjectTable"]
+__all__ = ["BpfObject", "Capture", "DumpRecord", "ObjectTable", "content_kind", "is_event"]
 
 
 DumpRecord = InsnLine | SourceLine | FunctionHeader | ProgramHeader | OpcodeBytes
@@ -107,13 +107,23 @@ class Capture:
             syscalls=tuple(r for r in records if isinstance(r, Syscall)),
             unparsed=tuple(r for r in records if isinstance(r, Unparsed)),
             programs=tuple(programs or ()),
-            has_events=any(isinstance(rec, _STRACE_EVENTS) for rec in records),
+            has_events=any(map(is_event, records)),
         )
 
     @property
     def kind(self) -> str:
         """``strace``, ``xlated``, ``mixed`` or ``empty``: what the capture holds."""
-        has_calls = self.has_events
-        if has_calls and self.programs:
-            return "mixed"
-        return "strace" if has_calls else "xlated" if self.programs else "empty"
+        return content_kind(self.has_events, bool(self.programs))
+
+
+def is_event(record: object) -> bool:
+    """Whether a record is strace output (a call, signal, exit, message ...)."""
+    return isinstance(record, _STRACE_EVENTS)
+
+
+def content_kind(has_events: bool, has_programs: bool) -> str:
+    """``strace``, ``xlated``, ``mixed`` or ``empty``: what a capture with strace events
+    and/or dumped programs holds."""
+    if has_events and has_programs:
+        return "mixed"
+    return "strace" if has_events else "xlated" if has_programs else "empty"

@@ -1,8 +1,8 @@
 """strace logs into records: the grammar's rules mapped onto the model.
 
-``parse_lines`` takes numbered physical lines and returns every record, in line
-order; a line the grammar rejects becomes an ``Unparsed`` record with the
-parser's message and column, never an exception.
+``parse_line`` turns one logical line (``bpflogs.parse.lines``) into its record; a line
+the grammar rejects becomes an ``Unparsed`` record with the parser's message and column,
+never an exception. ``bpflogs.parse.capture`` reads whole captures with it.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from bpflogs.model import records as r
 from bpflogs.model import values as v
 from bpflogs.parse.grammar import lalr_parser
 from bpflogs.parse.lines import PREFIX as _PREFIX_END
-from bpflogs.parse.lines import LogicalLine, logical_lines
+from bpflogs.parse.lines import LogicalLine
 
-__all__ = ["command_name", "parse_line", "parse_lines"]
+__all__ = ["command_name", "parse_line"]
 
 _Build = Callable[[LogicalLine], r.Record]
 
@@ -672,12 +672,3 @@ def _parse_whole(ll: LogicalLine) -> r.Record:
         return _unparsed(ll, f"nested too deeply (more than {MAX_DEPTH} levels)")
     except ValueError:  # Python reads at most 4,300 decimal digits
         return _unparsed(ll, "a number too long to read")
-
-
-def parse_lines(numbered: Iterable[tuple[int, str]]) -> list[r.Record]:
-    """Every record of an strace log, in the order of their first line."""
-    out: list[r.Record] = []
-    for item in logical_lines(numbered):
-        out.append(parse_line(item) if isinstance(item, LogicalLine) else item)
-    out.sort(key=lambda rec: rec.line)
-    return out

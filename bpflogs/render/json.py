@@ -11,7 +11,7 @@ from typing import Any, TextIO
 
 from bpflogs.errors import BpflogsError
 from bpflogs.model import records as r
-from bpflogs.model.capture import BpfObject, Capture, DumpRecord
+from bpflogs.model.capture import BpfObject, Capture, DumpRecord, content_kind, is_event
 from bpflogs.model.insn import (
     FunctionHeader,
     InsnLine,
@@ -113,9 +113,6 @@ def _object(obj: BpfObject) -> dict[str, Any]:
             out[key] = val
     return out
 
-
-# the records that make a capture strace output (Capture.kind)
-_EVENT_KINDS = frozenset({"syscall", "other_syscall", "resumed", "signal", "exit", "personality", "message"})
 
 _KINDS: dict[type, str] = {
     InsnLine: "insn",
@@ -358,14 +355,12 @@ def _write_file(out: TextIO, name: str, rows: Iterable[_Row], summary: _Summary,
             unparsed.append(record.line)
             if on_unparsed is not None:
                 on_unparsed(name, record)
-        has_events = has_events or kind in _EVENT_KINDS
+        has_events = has_events or is_event(record)
         out.write(",\n" if i else "\n")
         out.write(dumps(record_json(record, refs, created)))
     lines, objects, programs = summary()
-    content = "strace" if has_events else "xlated" if programs else "empty"
-    if has_events and programs:
-        content = "mixed"
-    tail = {"lines": lines, "counts": counts, "unparsed_lines": unparsed, "kind": content,
+    tail = {"lines": lines, "counts": counts, "unparsed_lines": unparsed,
+            "kind": content_kind(has_events, bool(programs)),
             "objects": [_object(o) for o in objects]}  # fmt: skip
     out.write("\n], " + dumps(tail)[1:-1] + ', "programs": [')
     for j, program in enumerate(programs):
