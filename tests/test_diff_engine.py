@@ -262,3 +262,12 @@ def test_one_bpftool_load_under_two_strace_releases_is_equal(a: str, b: str) -> 
         "BPF_PROG_LOAD": 7, "BPF_BTF_LOAD": 8, "BPF_MAP_CREATE": 3,
     }  # fmt: skip
     assert [c.key for c in result.syscalls][-1] == "BPF_OBJ_PIN /sys/fs/bpf/bpflogs_x"
+
+
+def test_an_empty_capture_against_a_run_adds_every_call_and_program() -> None:
+    result = diff_texts("", MAPS)
+    assert not result.equal
+    assert [c.status for c in result.syscalls] == [Status.ADDED] * 3
+    result = diff_texts(DUMP, "")
+    assert not result.equal and [p.status for p in result.programs] == [Status.REMOVED]
+    assert diff_texts("", "").equal

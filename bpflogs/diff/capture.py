@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 
 from bpflogs.diff.calls import diff_calls
 from bpflogs.diff.options import DiffOptions
@@ -32,6 +33,12 @@ def _has_dumps(capture: Capture) -> bool:
     return capture.kind in ("xlated", "mixed")
 
 
+def _compared(a: Capture, b: Capture, has: Callable[[Capture], bool]) -> bool:
+    """Whether both sides hold this part; an empty capture holds none of any part (a run
+    that made no bpf() call against one that made some: every call is added)."""
+    return (has(a) or a.kind == "empty") and (has(b) or b.kind == "empty") and (has(a) or has(b))
+
+
 def diff_captures(a: Capture, b: Capture, options: DiffOptions | None = None) -> DiffResult:
     """What differs between capture ``a`` and capture ``b``."""
     options = options or DiffOptions()
@@ -39,7 +46,7 @@ def diff_captures(a: Capture, b: Capture, options: DiffOptions | None = None) ->
     notes: list[str] = []
     calls: tuple[CallDiff, ...] = ()
     probes: ProbeSummary | None = None
-    if _has_calls(a) and _has_calls(b):
+    if _compared(a, b, _has_calls):
         found = diff_calls(a, b, options, hidden)
         calls, probes = found.calls, found.probes
     elif _has_calls(a) or _has_calls(b):
@@ -47,7 +54,7 @@ def diff_captures(a: Capture, b: Capture, options: DiffOptions | None = None) ->
         count = len((a if side == "a" else b).syscalls)
         notes.append(f"bpf() calls not compared: {side} has {count}, {other} holds no strace output")
     programs = []
-    if _has_dumps(a) and _has_dumps(b):
+    if _compared(a, b, _has_dumps):
         names_a, names_b = _map_names(a), _map_names(b)
         for pa, pb in pair_by_name(a.programs, b.programs, _program_name, leftovers=True):
             programs.append(diff_program(pa, pb, a.name, b.name, names_a, names_b, hidden, options.strict))
