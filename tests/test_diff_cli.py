@@ -181,3 +181,22 @@ def test_the_command_runs_as_a_program() -> None:
     )
     assert done.returncode == 1 and done.stderr == ""
     assert "+    33  (b7) r1 = 4" in done.stdout
+
+
+def test_two_directories_compare_file_by_file(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "diff", "corpus/pairs/same-twice/a", "corpus/pairs/same-twice/b")
+    assert (code, err) == (0, "")
+    assert out.count("no semantic differences between") == 4
+    argv = ("diff", "--format", "json", "corpus/pairs/same-twice/a", "corpus/pairs/max-entries/b")
+    code, out, _ = run(capsys, *argv)
+    doc = json.loads(out)
+    assert code == 1 and doc["bpflogs_diff_dirs"] == 1 and doc["equal"] is False
+    files = {f["name"]: f for f in doc["files"]}
+    assert files["xdp_pairs.xlated.txt"] == {"name": "xdp_pairs.xlated.txt", "only_in": "a"}
+    assert files["load.strace.txt"]["diff"]["bpflogs_diff"] == 1
+
+
+def test_a_directory_against_a_file_is_trouble(capsys: pytest.CaptureFixture[str]) -> None:
+    folder, file = "corpus/pairs/same-twice/a", "corpus/pairs/max-entries/b/load.strace.txt"
+    code, out, err = run(capsys, "diff", folder, file)
+    assert code == 2 and out == "" and "a directory against a file" in err

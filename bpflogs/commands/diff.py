@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bpflogs.commands import EXIT_DIFFERENT, EXIT_OK, EXIT_TROUBLE
@@ -77,6 +78,13 @@ def run(args: argparse.Namespace) -> int:
     if args.a == "-" and args.b == "-":
         error("only one side can be '-' (stdin)")
         return EXIT_TROUBLE
+    dirs = Path(args.a).is_dir(), Path(args.b).is_dir()
+    if all(dirs):
+        return _run_dirs(Path(args.a), Path(args.b), args)
+    if any(dirs):
+        folder = args.a if dirs[0] else args.b
+        error(f"{folder}: a directory against a file: give two files or two directories")
+        return EXIT_TROUBLE
     captures = []
     for name in (args.a, args.b):
         try:
@@ -93,6 +101,54 @@ def run(args: argparse.Namespace) -> int:
     else:
         _write_human(result, args, ViewOptions)
     return EXIT_OK if result.equal else EXIT_DIFFERENT
+
+
+def _files(top: Path) -> set[str]:
+    return {p.relative_to(top).as_posix() for p in top.rglob("*") if p.is_file()}
+
+
+def _run_dirs(a: Path, b: Path, args: argparse.Namespace) -> int:
+    """Two directories of captures, like ``diff -r``: files of the same relative name
+    are compared; a file on one side only is a difference."""
+    import io
+
+    from bpflogs.diff import DiffOptions, ViewOptions
+    from bpflogs.diff.capture import diff_captures
+    from bpflogs.errors import BpflogsError
+    from bpflogs.render.diff_json import write_diff_json
+    from bpflogs.render.json_text import dumps
+
+    names_a, names_b = _files(a), _files(b)
+    status = EXIT_OK
+    entries: list[str] = []  # JSON objects, one per file
+    for name in sorted(names_a | names_b):
+        if name not in names_b or name not in names_a:
+            side = "a" if name in names_a else "b"
+            status = max(status, EXIT_DIFFERENT)
+            if args.format == "json":
+                entries.append(dumps({"name": name, "only_in": side}))
+            else:
+                print(f"only in {side}: {(a if side == 'a' else b) / name}")
+            continue
+        try:
+            ca = load(str(a / name), args, strict=args.strict)
+            cb = load(str(b / name), args, strict=args.strict)
+        except BpflogsError as exc:
+            error(str(exc))
+            return EXIT_TROUBLE
+        result = diff_captures(ca, cb, DiffOptions(strict=args.strict, ignore=tuple(args.ignore)))
+        status = max(status, EXIT_OK if result.equal else EXIT_DIFFERENT)
+        if args.format == "json":
+            doc = io.StringIO()
+            write_diff_json(result, doc, all_rows=args.all_rows)
+            entries.append(f'{{"name": {dumps(name)}, "diff": {doc.getvalue().rstrip()}}}')
+        else:
+            _write_human(result, args, ViewOptions)
+    if args.format == "json":
+        equal = "true" if status == EXIT_OK else "false"
+        sys.stdout.write(f'{{"bpflogs_diff_dirs": 1, "equal": {equal}, "files": [\n')
+        sys.stdout.write(",\n".join(entries) + "\n]}\n")
+    return status
 
 
 def _write_human(result: DiffResult, args: argparse.Namespace, view_type: type[ViewOptions]) -> None:
