@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from bpflogs.commands import EXIT_DIFFERENT, EXIT_OK, EXIT_TROUBLE
-from bpflogs.read import DEFAULT_MAX_LINE
+from bpflogs.read import DEFAULT_MAX_LINE, Source
 
 if TYPE_CHECKING:
     from bpflogs.model.capture import Capture
@@ -67,18 +67,24 @@ def add_max_line(parser: argparse.ArgumentParser) -> None:
 def load(name: str, args: argparse.Namespace, strict: bool = False) -> Capture:
     """Read one capture as the command's options say (``--max-line-bytes``, ``--lenient``);
     with ``--lenient``, what was stripped is said on stderr."""
-    from bpflogs.api import parse_file, parse_lines
-
-    if not getattr(args, "lenient", False):
-        return parse_file(name, max_line=args.max_line_bytes, strict=strict)
-    from bpflogs.parse.lenient import unmangle
+    from bpflogs.api import parse_lines
     from bpflogs.read import open_source
 
     with open_source(name, args.max_line_bytes) as src:
-        lines, report = unmangle(src.lines())
-        if report.changed:
-            error(f"{src.name}: --lenient {report.describe()}")
-        return parse_lines(lines, src.name, strict)
+        return parse_lines(source_lines(src, args), src.name, strict)
+
+
+def source_lines(src: Source, args: argparse.Namespace) -> Iterable[tuple[int, str]]:
+    """The numbered lines of an open source; with ``--lenient`` unmangled, what was stripped
+    said on stderr."""
+    if not getattr(args, "lenient", False):
+        return src.lines()
+    from bpflogs.parse.lenient import unmangle
+
+    lines, report = unmangle(src.lines())
+    if report.changed:
+        error(f"{src.name}: --lenient {report.describe()}")
+    return lines
 
 
 def error(message: str) -> None:
@@ -152,14 +158,7 @@ def _run_json(args: argparse.Namespace) -> int:
         for name in args.files:
             try:
                 with open_source(name, args.max_line_bytes) as src:
-                    lines: Iterable[tuple[int, str]] = src.lines()
-                    if args.lenient:
-                        from bpflogs.parse.lenient import unmangle
-
-                        lines, report = unmangle(lines)
-                        if report.changed:
-                            error(f"{src.name}: --lenient {report.describe()}")
-                    yield src.name, lines
+                    yield src.name, source_lines(src, args)
             except BpflogsError as exc:  # the file could not be opened, or read further
                 trouble(exc)
 
