@@ -21,14 +21,16 @@ UNFINISHED = " <unfinished ...>"
 
 _SGR = re.compile(r"\x1b\[[0-9;]*m")
 _GLUED = re.compile(r"strace: Process \d+ (?:attached(?: with \d+ threads)?|detached|suspended)$")
-# the line prefix of grammars/strace.lark, to find the pid and where the event starts
+# The prefix terminals of grammars/strace.lark (PID, SECONTEXT, ABS_TIME, REL_TIME, SCNO,
+# IP) in grammar order: where the event starts, the pid to stitch unfinished calls by, and
+# (bpflogs.parse.strace) the prefix's fields.
 PREFIX = re.compile(
-    r"(?:(\d{1,8})(?:<(?:\\.|[^\\>])*>)? +|\[pid +(\d+)(?:<(?:\\.|[^\\>])*>)?\] )?"
-    r"(?:\[[^\]\s]*:[^\]\s]*\] )?"
-    r"(?:\d\d:\d\d:\d\d(?:\.\d+)? |\d{9,}(?:\.\d+)? )?"
-    r"(?:\(\+ *\d+\.\d+\) | *\d+\.\d+ )?"
-    r"(?:\[ *\d+\] |\[\?\?\?\] )?"
-    r"(?:\[[0-9a-f?]{8,16}\] )?"
+    r"(?P<pid>\d{1,8}(?:<(?:\\.|[^\\>])*+>)? +|\[pid +\d+(?:<(?:\\.|[^\\>])*+>)?\] )?"
+    r"(?P<secontext>\[[^\]\s]*:[^\]\s]*\] )?"
+    r"(?P<time>\d\d:\d\d:\d\d(?:\.\d{1,9})? |\d{9,}(?:\.\d{1,9})? )?"
+    r"(?P<relative>\(\+ *\d+\.\d+\) | *\d+\.\d+ )?"
+    r"(?P<scno>\[ *\d+\] |\[\?\?\?\] )?"
+    r"(?P<ip>\[[0-9a-f]{8}\] |\[[0-9a-f]{16}\] |\[\?{8}\] |\[\?{16}\] )?"
 )
 _RESUMED = re.compile(r"<\.\.\. ([a-z_][a-z0-9_]*(?:#64)?) resumed>")
 _CALL_NAME = re.compile(r"([a-z_][a-z0-9_]*(?:#64)?)\(")
@@ -52,8 +54,11 @@ def _prefix(text: str) -> tuple[int | None, int]:
     """The pid (None without a pid prefix) and where the event starts."""
     m = PREFIX.match(text)
     assert m is not None  # every part of the pattern is optional
-    pid = m.group(1) or m.group(2)
-    return (int(pid) if pid else None), m.end()
+    pid = m.group("pid")
+    if pid is None:
+        return None, m.end()
+    digits = pid.strip().removeprefix("[pid").strip(" ]")
+    return int(digits.partition("<")[0]), m.end()
 
 
 def _physical(numbered: Iterable[tuple[int, str]], state: LogicalLines) -> Iterator[Item]:

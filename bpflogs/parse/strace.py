@@ -20,8 +20,7 @@ from bpflogs import schema
 from bpflogs.model import records as r
 from bpflogs.model import values as v
 from bpflogs.parse.grammar import lalr_parser
-from bpflogs.parse.lines import PREFIX as _PREFIX_END
-from bpflogs.parse.lines import LogicalLine
+from bpflogs.parse.lines import PREFIX, LogicalLine
 
 __all__ = ["command_name", "parse_line"]
 
@@ -390,19 +389,10 @@ def _parser() -> lark.Lark:
     return lalr_parser("strace.lark", _ToModel(), start=["start", "body"])
 
 
-# The prefix terminals of grammars/strace.lark (PID, SECONTEXT, ABS_TIME, REL_TIME, SCNO,
-# IP) in grammar order. A line is split here, its prefix read from the groups and its
-# event parsed once per distinct text (a map operation in a loop repeats its event
-# text; only pid and time change). A split the grammar would not make fails to parse
-# as an event and falls back to parsing the whole line.
-PREFIX = re.compile(
-    r"(?P<pid>\d{1,8}(?:<(?:\\.|[^\\>])*+>)? +|\[pid +\d+(?:<(?:\\.|[^\\>])*+>)?\] )?"
-    r"(?P<secontext>\[[^\]\s]*:[^\]\s]*\] )?"
-    r"(?P<time>\d\d:\d\d:\d\d(?:\.\d{1,9})? |\d{9,}(?:\.\d{1,9})? )?"
-    r"(?P<relative>\(\+ *\d+\.\d+\) | *\d+\.\d+ )?"
-    r"(?P<scno>\[ *\d+\] |\[\?\?\?\] )?"
-    r"(?P<ip>\[[0-9a-f]{8}\] |\[[0-9a-f]{16}\] |\[\?{8}\] |\[\?{16}\] )?"
-)
+# A line is split at the end of its prefix (lines.PREFIX), its prefix read from the groups
+# and its event parsed once per distinct text (a map operation in a loop repeats its event
+# text; only pid and time change). A split the grammar would not make fails to parse as an
+# event and falls back to parsing the whole line.
 _EVENTS: dict[str, Callable[[r.Prefix], _Build]] = {}
 _PREFIXES: dict[str, r.Prefix] = {}
 _CACHE_LIMIT = 1 << 14  # distinct event texts (and prefixes) kept
@@ -481,7 +471,7 @@ _EVENT_START = re.compile(r"[a-z_][a-z0-9_]*(#64)?\(|<\.\.\. |--- |\+\+\+ |\[ Pr
 
 def _where(ll: LogicalLine, column: int, what: str) -> str:
     """A message for a failure at ``column``: foreign text, or what was wrong where."""
-    start = _PREFIX_END.match(ll.text)
+    start = PREFIX.match(ll.text)
     event_col = (start.end() if start else 0) + 1
     if column <= event_col and not _EVENT_START.match(ll.text, event_col - 1):
         return "not a line strace writes (no syscall, signal, exit or strace message here)"
