@@ -7,10 +7,11 @@ from pathlib import Path
 from typing import BinaryIO
 
 from bpflogs.errors import InputError, ParseError
+from bpflogs.gcpause import cycle_collector_paused
 from bpflogs.model.capture import Capture
 from bpflogs.model.records import Unparsed
 from bpflogs.objects import replay
-from bpflogs.parse.capture import parse_capture
+from bpflogs.parse.capture import CaptureStream
 from bpflogs.read import DEFAULT_MAX_LINE, open_source
 
 __all__ = ["parse_file", "parse_lines", "parse_text"]
@@ -22,25 +23,20 @@ def parse_lines(lines: Iterable[tuple[int, str]], name: str = "<lines>", strict:
     strace output, xlated dumps (text or bpftool JSON) and captures holding both are
     recognised line by line.
     """
-    count = 0
-
-    def counted() -> Iterable[tuple[int, str]]:
-        nonlocal count
-        for number, text in lines:
-            count = number
-            yield number, text
-
-    try:
-        records, programs = parse_capture(counted(), name)
-    except InputError as exc:
-        if exc.path is None:
-            exc.path = name
-        raise
-    if strict:
-        bad = next((r for r in records if isinstance(r, Unparsed)), None)
-        if bad is not None:
-            raise ParseError(bad.message, name, bad.line, bad.column, bad.text)
-    return Capture.build(name, records, replay(records), count, programs)
+    stream = CaptureStream(lines, name)
+    with cycle_collector_paused():
+        try:
+            records = list(stream)
+        except InputError as exc:
+            if exc.path is None:
+                exc.path = name
+            raise
+        programs = stream.programs
+        if strict:
+            bad = next((r for r in records if isinstance(r, Unparsed)), None)
+            if bad is not None:
+                raise ParseError(bad.message, name, bad.line, bad.column, bad.text)
+        return Capture.build(name, records, replay(records), stream.lines, programs)
 
 
 def parse_file(

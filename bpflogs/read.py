@@ -46,30 +46,64 @@ class Source:
         self._max_line = max_line
 
     def lines(self) -> Iterator[tuple[int, str]]:
-        """Yield (1-based line number, text without the line ending)."""
-        limit = self._max_line
+        """Yield (1-based line number, text without the line ending).
+
+        The input is read in blocks of whatever is there (up to 1 MiB: a pipe gives its
+        lines as they come) and each block's complete lines are decoded at once.
+        """
         number = 0
         try:
-            while True:
-                raw = self._stream.readline(limit + 1)
-                if not raw:
-                    return
-                number += 1
-                if len(raw) > limit and not raw.endswith(b"\n"):
-                    raise InputError(
-                        f"line is longer than {limit} bytes (no newline found)", self.name, number
-                    )
-                if raw.endswith(b"\n"):
-                    raw = raw[:-2] if raw.endswith(b"\r\n") else raw[:-1]
-                elif raw.endswith(b"\r"):
-                    raw = raw[:-1]
-                yield number, raw.decode("utf-8", "surrogateescape")
+            for lines in self._blocks():
+                yield from enumerate(lines, number + 1)
+                number += len(lines)
         except (EOFError, lzma.LZMAError, gzip.BadGzipFile, zlib.error) as exc:
             raise InputError(
                 f"compressed stream is damaged or truncated ({exc})", self.name, number + 1
             ) from None
         except OSError as exc:
             raise InputError(f"cannot read: {exc.strerror or exc}", self.name, number + 1) from None
+
+    def _blocks(self) -> Iterator[list[str]]:
+        """The lines of the input, a block at a time; a line over the limit is an InputError
+        once the lines before it are given out."""
+        limit, read = self._max_line, self._stream.read1
+        number = 0
+        pending: list[bytes] = []  # the start of a line whose end is not read yet
+        pending_len = 0
+        while True:
+            block = read(_BLOCK)
+            if not block:
+                break
+            cut = block.rfind(b"\n")
+            if cut < 0:
+                pending.append(block)
+                pending_len += len(block)
+                if pending_len > limit:
+                    break
+                continue
+            head = block[:cut]
+            if pending:
+                pending.append(head)
+                head = b"".join(pending)
+            tail = block[cut + 1 :]
+            pending, pending_len = ([tail], len(tail)) if tail else ([], 0)
+            lines = _decoded(head)
+            if len(head) > limit:
+                sizes = [len(raw) for raw in head.split(b"\n")]
+                if max(sizes) > limit:
+                    k = next(k for k, size in enumerate(sizes) if size > limit)
+                    yield lines[:k]
+                    raise InputError(
+                        f"line is longer than {limit} bytes (no newline found)", self.name, number + k + 1
+                    )
+            yield lines
+            number += len(lines)
+            if pending_len > limit:
+                break
+        if pending_len > limit:
+            raise InputError(f"line is longer than {limit} bytes (no newline found)", self.name, number + 1)
+        if pending:
+            yield _decoded(b"".join(pending))
 
     def close(self) -> None:
         self._stream.close()
@@ -79,6 +113,18 @@ class Source:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+_BLOCK = 1 << 20
+
+
+def _decoded(data: bytes) -> list[str]:
+    """The lines of ``data`` (complete lines without their last newline) as text; a ``\\r``
+    ending a line is dropped with its newline."""
+    lines = data.decode("utf-8", "surrogateescape").split("\n")
+    if b"\r" in data:
+        lines = [line[:-1] if line.endswith("\r") else line for line in lines]
+    return lines
 
 
 def _sniff_binary(head: bytes) -> str | None:

@@ -241,7 +241,7 @@ def test_kfunc_detected_from_src_reg_2() -> None:
     # bytes only refine: apart from raw and the call kind, the model is the plain one
     for a, b in zip(plain.instructions, prog.instructions, strict=True):
         b_call = b.call if b.call is None else dataclasses.replace(b.call, kind=CallKind.HELPER)
-        assert dataclasses.replace(b, raw=None, call=b_call) == a
+        assert b.replace(raw=None, call=b_call) == a
 
 
 def test_kfunc_one_line() -> None:
@@ -416,8 +416,8 @@ def test_multi_by_name_gives_two_programs_with_headers(name: str) -> None:
     assert [(p.id, p.type, p.name, p.tag) for p in capture.programs] == heads
     first, second = capture.programs
     assert len(first.instructions) == len(second.instructions) == 40
-    strip = [dataclasses.replace(i, raw=None) for i in first.instructions]
-    assert strip == [dataclasses.replace(i, raw=None) for i in second.instructions]
+    strip = [i.replace(raw=None) for i in first.instructions]
+    assert strip == [i.replace(raw=None) for i in second.instructions]
     assert [(f.name, f.start) for f in first.functions] == [("ldabs_prog", 0)]
     if name.endswith(".txt"):
         assert first.header is not None and second.header is not None

@@ -99,21 +99,26 @@ class Capture:
         cls, name: str, records: list[Record | DumpRecord], objects: ObjectTable, line_count: int,
         programs: list[Program] | None = None,
     ) -> Capture:  # fmt: skip
+        kinds = set(map(type, records))  # a big dump is one kind of record: skip the filters
         return cls(
             name=name,
             records=tuple(records),
             objects=objects,
             line_count=line_count,
-            syscalls=tuple(r for r in records if isinstance(r, Syscall)),
-            unparsed=tuple(r for r in records if isinstance(r, Unparsed)),
+            syscalls=tuple(r for r in records if isinstance(r, Syscall)) if _any_of(kinds, Syscall) else (),
+            unparsed=tuple(r for r in records if isinstance(r, Unparsed)) if _any_of(kinds, Unparsed) else (),
             programs=tuple(programs or ()),
-            has_events=any(map(is_event, records)),
+            has_events=_any_of(kinds, _STRACE_EVENTS),
         )
 
     @property
     def kind(self) -> str:
         """``strace``, ``xlated``, ``mixed`` or ``empty``: what the capture holds."""
         return content_kind(self.has_events, bool(self.programs))
+
+
+def _any_of(kinds: set[type], of: type | tuple[type, ...]) -> bool:
+    return any(issubclass(kind, of) for kind in kinds)
 
 
 def is_event(record: object) -> bool:

@@ -7,8 +7,10 @@ Each dump line is a record (``InsnLine``, ``SourceLine``, ``FunctionHeader``,
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 from dataclasses import dataclass
+from typing import Any
 
 __all__ = [
     "CallKind",
@@ -16,6 +18,7 @@ __all__ = [
     "Function",
     "FunctionHeader",
     "Instruction",
+    "InsnForm",
     "InsnLine",
     "MapRef",
     "OpcodeBytes",
@@ -23,6 +26,7 @@ __all__ = [
     "ProgramHeader",
     "Reg",
     "SourceLine",
+    "insn_line",
 ]
 
 
@@ -67,19 +71,20 @@ class MapRef:
 
 
 @dataclass(frozen=True, slots=True)
-class Instruction:
-    """One instruction with its decoded fields; fields the form does not have are None.
+class InsnForm:
+    """What an instruction says, whatever slot it sits at: the decoded fields of its text
+    (and of its bytes, when the dump has them). One form serves every line with the same
+    text, so ``(bf) r1 = r6`` all over a big program is decoded, checked and stored once.
 
-    ``op`` names the operation: ALU ops (``add`` ... ``arsh``, ``mov``, ``neg``,
-    ``movsx``, ``le``/``be``/``bswap``), ``load``, ``store``, ``ld_abs``, ``ld_ind``,
-    atomics (``atomic_add``/``or``/``and``/``xor``, ``fetch_add``/..., ``xchg``,
-    ``cmpxchg``, ``load_acquire``, ``store_release``), ``ld_imm64``, jumps (``ja``,
-    ``jeq`` ... ``jsle``, ``gotol``, ``may_goto``, ``gotox``), ``call``, ``exit``,
-    ``nospec``, ``addr_space_cast``, ``percpu_addr``, ``bug`` (a ``BUG_`` line) and
-    ``unknown``.
+    Fields the form does not have are None. ``op`` names the operation: ALU ops
+    (``add`` ... ``arsh``, ``mov``, ``neg``, ``movsx``, ``le``/``be``/``bswap``),
+    ``load``, ``store``, ``ld_abs``, ``ld_ind``, atomics (``atomic_add``/``or``/``and``/
+    ``xor``, ``fetch_add``/..., ``xchg``, ``cmpxchg``, ``load_acquire``,
+    ``store_release``), ``ld_imm64``, jumps (``ja``, ``jeq`` ... ``jsle``, ``gotol``,
+    ``may_goto``, ``gotox``), ``call``, ``exit``, ``nospec``, ``addr_space_cast``,
+    ``percpu_addr``, ``bug`` (a ``BUG_`` line) and ``unknown``.
     """
 
-    slot: int
     opcode: int | None  # the (CC) byte; None for BUG_ lines
     op: str
     text: str  # the instruction text after "(CC) " (or "BUG_...")
@@ -91,20 +96,101 @@ class Instruction:
     size: int | None = None  # access width in bytes
     signed: bool = False  # s>>=, s/=, s%=, signed compares, movsx, sign-extending loads
     cond: str | None = None  # jump condition as printed: "==", "s>=", "&" ...
-    target: int | None = None  # absolute slot of a jump or pseudo-call target
+    rel: int | None = None  # jumps, pseudo-calls, subprog loads: the target counted from the next slot
     call: CallTarget | None = None
     map: MapRef | None = None
     raw: bytes | None = None  # the instruction's bytes, from opcodes mode or JSON
     flags: tuple[str, ...] = ()  # problems found: "bug-line", "text-contradicts-opcode: ..."
 
+
+@dataclass(frozen=True, slots=True)
+class Instruction:
+    """One instruction: its slot and its form. The form's fields read as the
+    instruction's own (``insn.op``, ``insn.dst``, ``insn.imm`` ...); ``target`` is the
+    absolute slot a jump or pseudo-call goes to."""
+
+    slot: int
+    form: InsnForm
+
+    def replace(self, **changes: Any) -> Instruction:
+        """This instruction with fields of its form changed: ``insn.replace(raw=None)``."""
+        return Instruction(self.slot, dataclasses.replace(self.form, **changes))
+
+    @property
+    def opcode(self) -> int | None:
+        return self.form.opcode
+
+    @property
+    def op(self) -> str:
+        return self.form.op
+
+    @property
+    def text(self) -> str:
+        return self.form.text
+
+    @property
+    def cls(self) -> str | None:
+        return self.form.cls
+
+    @property
+    def dst(self) -> Reg | None:
+        return self.form.dst
+
+    @property
+    def src(self) -> Reg | None:
+        return self.form.src
+
+    @property
+    def imm(self) -> int | None:
+        return self.form.imm
+
+    @property
+    def off(self) -> int | None:
+        return self.form.off
+
+    @property
+    def size(self) -> int | None:
+        return self.form.size
+
+    @property
+    def signed(self) -> bool:
+        return self.form.signed
+
+    @property
+    def cond(self) -> str | None:
+        return self.form.cond
+
+    @property
+    def call(self) -> CallTarget | None:
+        return self.form.call
+
+    @property
+    def map(self) -> MapRef | None:
+        return self.form.map
+
+    @property
+    def raw(self) -> bytes | None:
+        return self.form.raw
+
+    @property
+    def flags(self) -> tuple[str, ...]:
+        return self.form.flags
+
+    @property
+    def target(self) -> int | None:
+        """The absolute slot of a jump or pseudo-call target."""
+        rel = self.form.rel
+        return None if rel is None else self.slot + 1 + rel
+
     @property
     def slots(self) -> int:
         """1, or 2 for an LD_IMM64."""
-        return 2 if self.op == "ld_imm64" else 1
+        return 2 if self.form.op == "ld_imm64" else 1
 
     @property
     def is_jump(self) -> bool:
-        return self.target is not None and self.op not in ("call", "ld_imm64")  # subprog[+N] loads an address
+        form = self.form
+        return form.rel is not None and form.op not in ("call", "ld_imm64")  # subprog[+N] loads an address
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,16 +198,43 @@ class InsnLine:
     """``  12: (18) r1 = map[id:13]``."""
 
     line: int
-    lines: tuple[int, ...]
     text: str
     insn: Instruction
-    indent: str  # the padding before the index (bpftool <= 7.4 and >= 7.5 differ)
+
+    @property
+    def lines(self) -> tuple[int, ...]:
+        return (self.line,)
+
+    @property
+    def indent(self) -> str:
+        """The padding before the index (bpftool <= 7.4 and >= 7.5 differ)."""
+        text = self.text
+        return text[: len(text) - len(text.lstrip(" "))]
 
     def render(self) -> str:
         insn = self.insn
         if insn.opcode is None:
             return f"{self.indent}{insn.slot}: {insn.text}"
         return f"{self.indent}{insn.slot}: ({insn.opcode:02x}) {insn.text}"
+
+
+_new = object.__new__
+_set_slot, _set_form = (vars(Instruction)[name].__set__ for name in ("slot", "form"))
+_set_line, _set_text, _set_insn = (vars(InsnLine)[name].__set__ for name in ("line", "text", "insn"))
+
+
+def insn_line(line: int, text: str, slot: int, form: InsnForm) -> InsnLine:
+    """``InsnLine(line, text, Instruction(slot, form))``, made without the generated
+    ``__init__`` of a frozen class, which sets each field through ``object.__setattr__``:
+    a big dump makes a million of these, and this is twice as fast."""
+    insn = _new(Instruction)
+    _set_slot(insn, slot)
+    _set_form(insn, form)
+    record = _new(InsnLine)
+    _set_line(record, line)
+    _set_text(record, text)
+    _set_insn(record, insn)
+    return record
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,10 +21,10 @@ from bpflogs.model import insn as m
 from bpflogs.model import records as r
 from bpflogs.parse.lines import LogicalLine, LogicalLines
 from bpflogs.parse.strace import parse_line
-from bpflogs.parse.xlated import DumpRecord, assemble, parse_dump_line
+from bpflogs.parse.xlated import DumpReader, DumpRecord
 from bpflogs.parse.xlated_json import DumpShapeError, programs_from_json
 
-__all__ = ["AnyRecord", "CaptureStream", "parse_capture"]
+__all__ = ["AnyRecord", "CaptureStream"]
 
 AnyRecord = r.Record | DumpRecord
 
@@ -74,13 +74,6 @@ def _whole_json(lines: Sequence[tuple[int, str]]) -> tuple[list[AnyRecord], list
         return None  # not JSON after all (or not a dump, or nested past reading): line by line
 
 
-def parse_capture(numbered: Iterable[tuple[int, str]], name: str) -> tuple[list[AnyRecord], list[m.Program]]:
-    """Every record of a capture in line order, and the programs of its dumps."""
-    stream = CaptureStream(numbered, name)
-    records = list(stream)
-    return records, stream.programs
-
-
 class CaptureStream:
     """The records of a capture in line order, given out as the lines are read.
 
@@ -114,9 +107,22 @@ class CaptureStream:
             heapq.heappush(self._heap, (record.line, self._order, record))
             self._order += 1
 
+    def _push_all(self, records: Sequence[AnyRecord]) -> None:
+        """Records in line order (a dump's) into the queue."""
+        if records and (not self._queue or records[0].line > self._queue[-1].line):
+            self._queue.extend(records)
+        else:
+            for record in records:
+                self._push(record)
+
     def _ready(self, before: int | None) -> Iterator[AnyRecord]:
         """The waiting records of lines before ``before`` (None: all), in line order."""
         queue, heap = self._queue, self._heap
+        if not heap and queue and (before is None or queue[-1].line < before):
+            ready = list(queue)  # all of them (a dump's records come so, thousands at once)
+            queue.clear()
+            yield from ready
+            return
         while queue or heap:
             from_heap = bool(heap) and (not queue or heap[0][0] < queue[0].line)
             line = heap[0][0] if from_heap else queue[0].line
@@ -125,15 +131,18 @@ class CaptureStream:
             yield heapq.heappop(heap)[2] if from_heap else queue.popleft()
 
     def __iter__(self) -> Iterator[AnyRecord]:
-        lines = self._counted(self._numbered)
+        lines = iter(self._numbered)
         head: list[tuple[int, str]] = []
         for number, text in lines:  # up to the first line that is not blank
+            self.lines = number
             head.append((number, text))
             if text.strip():
                 break
         first = head[-1][1].lstrip() if head else ""
         if first.startswith(("[", "{")) and not first.startswith("[pid"):
             everything = head + list(lines)
+            if everything:
+                self.lines = everything[-1][0]
             whole = _whole_json(everything)
             if whole is not None:
                 records, self.programs = whole
@@ -154,33 +163,20 @@ class CaptureStream:
         yield from self._ready(None)
         self.programs.sort(key=lambda p: p.line)
 
-    def _counted(self, numbered: Iterable[tuple[int, str]]) -> Iterator[tuple[int, str]]:
-        for number, text in numbered:
-            self.lines = number
-            if text.startswith("digraph") and _DOT.match(text):
-                raise InputError(
-                    "bpftool 'visual' (DOT) output is not read: its indices are function-relative and "
-                    "its text is cut, so it cannot be compared; dump without 'visual'",
-                    self.name,
-                    number,
-                )
-            yield number, text
-
     def _strace_lines(self, lines: Iterator[tuple[int, str]]) -> Iterator[tuple[int, str]]:
         """The strace lines of the capture; every other record goes to the output heap."""
-        dump: list[DumpRecord | r.Unparsed] = []
+        dump: DumpReader | None = None  # the dump being read
         blanks: list[r.Blank] = []  # blank lines after a dump line: the dump's, if it goes on
         dump_name: str | None = None
         back: list[tuple[int, str]] = []  # lines read ahead and given back (a JSON block that was not)
 
         def end_dump() -> Iterator[tuple[int, str]]:
             nonlocal dump, dump_name
-            if dump:
-                out, found = assemble(dump, dump_name)
-                for record in out:
-                    self._push(record)
+            if dump is not None:
+                out, found = dump.finish()
+                self._push_all(out)
                 self.programs.extend(found)
-                dump, dump_name = [], None
+                dump, dump_name = None, None
             for blank in blanks:
                 yield blank.line, blank.text
             blanks.clear()
@@ -193,13 +189,28 @@ class CaptureStream:
                 if item is None:
                     break
                 number, text = item
-            if _XLATED.match(text):  # first: most lines of a big dump are instructions
+                self.lines = number
+            if dump is not None and not blanks and dump.add_insn(number, text):
+                if back:
+                    continue
+                # most lines of a big dump are instructions: read them in a loop of their own
+                add = dump.add_insn
+                for number, text in lines:
+                    if not add(number, text):
+                        break
+                else:
+                    self.lines = number
+                    continue
+                self.lines = number
+            if _XLATED.match(text):
                 if blanks:
                     for blank in blanks:  # blank lines between dump lines belong to the dump
                         self._push(blank)
                     blanks.clear()
-                dump.append(parse_dump_line(number, text))
-            elif dump and not text.strip():
+                if dump is None:
+                    dump = DumpReader(dump_name)
+                dump.add(number, text)
+            elif dump is not None and not text.strip():
                 blanks.append(r.Blank(number, (number,), text))
             elif text.startswith("$ "):
                 yield from end_dump()
@@ -214,6 +225,7 @@ class CaptureStream:
                 block = [(number, text)]
                 if not (text.startswith("[{") and text.rstrip().endswith("]")):
                     for more in lines:
+                        self.lines = more[0]
                         block.append(more)
                         if more[1] == "]":
                             break
@@ -232,6 +244,13 @@ class CaptureStream:
                     self.programs.extend(found)
                     dump_name = None  # a command line names only the dump right after it
             else:
+                if text.startswith("digraph") and _DOT.match(text):
+                    raise InputError(
+                        "bpftool 'visual' (DOT) output is not read: its indices are function-relative "
+                        "and its text is cut, so it cannot be compared; dump without 'visual'",
+                        self.name,
+                        number,
+                    )
                 yield from end_dump()
                 yield number, text
         yield from end_dump()

@@ -10,6 +10,7 @@ opcode byte and, when present, its raw bytes.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -27,10 +28,13 @@ from bpflogs.model.records import Unparsed
 from bpflogs.parse.grammar import lalr_parser
 
 __all__ = [
+    "DumpReader",
     "DumpRecord",
-    "assemble",
     "check",
+    "check_form",
     "function_name",
+    "insn_form",
+    "insn_line",
     "instruction",
     "parse_dump_line",
     "split_functions",
@@ -85,14 +89,13 @@ class _ToModel(lark.Transformer[Token, Any]):
         return line
 
     def insn_line(self, index: Token, opcode: Token, fields: dict[str, Any]) -> _Build:
-        slot, indent = _index(index)
+        slot, _ = _index(index)
         code = int(opcode, 16)
-        rel = fields.pop("rel", None)
-        form = _InsnForm(code, opcodes.class_name(code), fields, rel)
-        return _InsnBuild(form, slot, indent, len(index) + len("(cc) "))
+        form = m.InsnForm(opcode=code, text="", cls=opcodes.class_name(code), **fields)
+        return _InsnBuild(form, slot, len(index) + len("(cc) "))
 
     def bug_line(self, index: Token, bug: Token) -> _Build:
-        slot, indent = _index(index)
+        slot, _ = _index(index)
         code_text = bug.rsplit("_", 1)[-1]
         cls = None
         if re.fullmatch(r"[0-9a-f]{2}", code_text):
@@ -100,8 +103,8 @@ class _ToModel(lark.Transformer[Token, Any]):
         flag = (
             "bug-line: this bpftool's disassembler does not know the instruction (dump with a newer bpftool)"
         )
-        insn = m.Instruction(slot=slot, opcode=None, op="bug", text=str(bug), cls=cls, flags=(flag,))
-        return lambda n, line: m.InsnLine(n, (n,), line, insn, indent)
+        insn = m.Instruction(slot, m.InsnForm(opcode=None, op="bug", text=str(bug), cls=cls, flags=(flag,)))
+        return lambda n, line: m.InsnLine(n, line, insn)
 
     def source_line(self, tok: Token) -> _Build:
         text = str(tok)
@@ -329,37 +332,19 @@ class _ToModel(lark.Transformer[Token, Any]):
 
 
 @dataclass(frozen=True, slots=True)
-class _InsnForm:
-    """What the text after an instruction's index says, whatever its slot: one parse serves
-    every line with the same text (``(bf) r1 = r6`` recurs all over a big program)."""
-
-    code: int
-    cls: str | None
-    fields: dict[str, Any]
-    rel: int | None  # jumps and pseudo-calls: the offset, counted from the next slot
-    text: str | None = None  # the text after "(cc) ", one string shared by every line that has it
-
-    def make(self, n: int, line: str, slot: int, indent: str, start: int) -> m.InsnLine:
-        text = self.text if self.text is not None else line[start:]
-        if self.rel is None:
-            insn = m.Instruction(slot=slot, opcode=self.code, text=text, cls=self.cls, **self.fields)
-        else:
-            target = slot + 1 + self.rel
-            insn = m.Instruction(
-                slot=slot, opcode=self.code, text=text, cls=self.cls, target=target, **self.fields
-            )
-        return m.InsnLine(n, (n,), line, insn, indent)
-
-
-@dataclass(frozen=True, slots=True)
 class _InsnBuild:
-    form: _InsnForm
+    """An instruction line the grammar read: its form (the text still to fill in) and slot."""
+
+    form: m.InsnForm
     slot: int
-    indent: str
     start: int  # where the text after "(cc) " starts
 
+    def complete(self, line: str) -> m.InsnForm:
+        """The checked form, with its text taken from ``line``."""
+        return check_form(dataclasses.replace(self.form, text=line[self.start :]))
+
     def __call__(self, n: int, line: str) -> DumpRecord:
-        return self.form.make(n, line, self.slot, self.indent, self.start)
+        return m.InsnLine(n, line, m.Instruction(self.slot, self.complete(line)))
 
 
 @lru_cache(maxsize=1)
@@ -369,7 +354,7 @@ def _parser() -> lark.Lark:
 
 # "  12: (bf) r1 = r6": the index, then the opcode and text that are looked up
 _INSN_LINE = re.compile(r"( *)(0|[1-9]\d{0,9}): (\([0-9a-f]{2}\) .*)")
-_FORMS: dict[str, _InsnForm] = {}
+_FORMS: dict[str, m.InsnForm] = {}  # instruction text -> its checked form
 _BUILDERS: dict[str, _Build] = {}
 _FORMS_LIMIT = 1 << 16
 
@@ -380,22 +365,35 @@ def instruction(slot: int, disasm: str) -> m.Instruction | None:
     return record.insn if isinstance(record, m.InsnLine) else None
 
 
+def insn_form(rest: str) -> m.InsnForm | None:
+    """The checked form of an instruction text ``"(bf) r1 = r6"``; None when it is none.
+    Each distinct text is read once (a big program repeats its instructions)."""
+    form = _FORMS.get(rest)
+    if form is None:
+        built = _builder(0, f"0: {rest}")
+        if not isinstance(built, _InsnBuild):
+            return None
+        form = built.complete(f"0: {rest}")
+        if len(_FORMS) >= _FORMS_LIMIT:
+            _FORMS.clear()
+        _FORMS[rest] = form
+    return form
+
+
+def insn_line(number: int, text: str) -> m.InsnLine | None:
+    """The record of an instruction line in its common spelling (``"  12: (bf) r1 = r6"``);
+    None for any other line (``parse_dump_line`` reads every kind)."""
+    line = _INSN_LINE.fullmatch(text)
+    if line is None:
+        return None
+    rest = line.group(3)
+    form = _FORMS.get(rest) or insn_form(rest)
+    return None if form is None else m.InsnLine(number, text, m.Instruction(int(line.group(2)), form))
+
+
 def parse_dump_line(number: int, text: str) -> DumpRecord | Unparsed:
     """One line of a dump as its record; ``Unparsed`` when it is no dump line."""
-    line = _INSN_LINE.fullmatch(text)
-    if line is not None:
-        rest = line.group(3)
-        form = _FORMS.get(rest)
-        if form is None:
-            built = _builder(number, f"0: {rest}")
-            if not isinstance(built, _InsnBuild):
-                return _record(number, text)  # the whole line gets the exact message
-            form = dataclasses.replace(built.form, text=rest[len("(cc) ") :])
-            if len(_FORMS) >= _FORMS_LIMIT:
-                _FORMS.clear()
-            _FORMS[rest] = form
-        return form.make(number, text, int(line.group(2)), line.group(1), line.start(3) + 5)
-    return _record(number, text)
+    return insn_line(number, text) or _record(number, text)
 
 
 def _record(number: int, text: str) -> DumpRecord | Unparsed:
@@ -440,7 +438,7 @@ def _builder(number: int, text: str) -> _Build | Unparsed:
 _ALU = {"add", "sub", "mul", "div", "or", "and", "lsh", "rsh", "mod", "xor", "arsh", "mov", "neg"}
 
 
-def _expected(insn: m.Instruction) -> int | None:
+def _expected(insn: m.InsnForm) -> int | None:
     op = insn.op
     width = insn.dst.width if insn.dst is not None else None
     reg_src = insn.src is not None
@@ -453,7 +451,7 @@ def _expected(insn: m.Instruction) -> int | None:
     return opcodes.expected_opcode(op, width=width, reg_src=reg_src)
 
 
-def _text_fields(insn: m.Instruction) -> dict[str, int | None]:
+def _text_fields(insn: m.InsnForm) -> dict[str, int | None]:
     """What the text says of each raw field (None: the text does not show it)."""
     op = insn.op
     fields: dict[str, int | None] = {
@@ -479,7 +477,7 @@ def _text_fields(insn: m.Instruction) -> dict[str, int | None]:
             fields["imm64"] = None if ident is None else (ref.offset << 32) | ident if ref.value else None
             if not ref.value:
                 fields["imm"] = ident
-        elif insn.target is not None:  # subprog[+N]: the second slot holds an internal index
+        elif insn.rel is not None:  # subprog[+N]: the second slot holds an internal index
             fields["src"] = 4
         else:
             fields["src"] = 0
@@ -492,7 +490,7 @@ def _text_fields(insn: m.Instruction) -> dict[str, int | None]:
     return fields
 
 
-def _hint(insn: m.Instruction, raw: opcodes.Raw) -> str:
+def _hint(insn: m.InsnForm, raw: opcodes.Raw) -> str:
     """Why an old bpftool printed these bytes so (xlated.md 2.9)."""
     if insn.op == "mov" and raw.off in (8, 16, 32):
         return f" (the bytes are a sign-extending move (s{raw.off}); bpftool >= 7.3 prints it)"
@@ -503,57 +501,46 @@ def _hint(insn: m.Instruction, raw: opcodes.Raw) -> str:
     return ""
 
 
-_CLEAN: dict[tuple[int | None, str], bool] = {}  # (opcode, text) -> nothing to flag without bytes
-
-
-def _checked(insn: m.Instruction) -> m.Instruction:
-    """``check(insn)``, remembering per text which instructions need nothing (the check of an
-    instruction without bytes depends on its opcode and text alone)."""
-    if insn.raw is not None or insn.flags:
-        return check(insn)
-    key = (insn.opcode, insn.text)
-    clean = _CLEAN.get(key)
-    if clean:
-        return insn
-    checked = check(insn)
-    if clean is None:
-        if len(_CLEAN) >= _FORMS_LIMIT:
-            _CLEAN.clear()
-        _CLEAN[key] = checked is insn
-    return checked
+_CHECK_FLAG = "text-contradicts-opcode"
 
 
 def check(insn: m.Instruction) -> m.Instruction:
-    """``insn`` with flags where its text contradicts its opcode byte or raw bytes.
+    """``insn`` with flags where its text contradicts its opcode byte or raw bytes."""
+    form = check_form(insn.form)
+    return insn if form is insn.form else m.Instruction(insn.slot, form)
+
+
+def check_form(form: m.InsnForm) -> m.InsnForm:
+    """``form`` with flags where its text contradicts its opcode byte or raw bytes (the
+    flags of an earlier check are replaced, not repeated).
 
     Also refines what only the bytes tell: a call with src_reg 2 is a kfunc.
     """
-    flags = list(insn.flags)
+    kept = [f for f in form.flags if not f.startswith(_CHECK_FLAG)]
+    flags = list(kept)
     changes: dict[str, Any] = {}
-    if insn.opcode is not None:
-        expected = _expected(insn)
-        if insn.op == "unknown" or expected is None:
-            hint = " (bpftool < 7.3 prints gotol so)" if insn.opcode == 0x06 and insn.cond == "jmp" else ""
-            flags.append(
-                f"text-contradicts-opcode: '{insn.text}' is no form of opcode 0x{insn.opcode:02x}{hint}"
-            )
-        elif expected != insn.opcode:
+    if form.opcode is not None:
+        expected = _expected(form)
+        if form.op == "unknown" or expected is None:
+            hint = " (bpftool < 7.3 prints gotol so)" if form.opcode == 0x06 and form.cond == "jmp" else ""
+            flags.append(f"{_CHECK_FLAG}: '{form.text}' is no form of opcode 0x{form.opcode:02x}{hint}")
+        elif expected != form.opcode:
             reads = f"the text reads as opcode 0x{expected:02x}"
-            flags.append(f"text-contradicts-opcode: {reads}, the dump says 0x{insn.opcode:02x}")
-    raw = opcodes.decode(insn.raw) if insn.raw is not None else None
+            flags.append(f"{_CHECK_FLAG}: {reads}, the dump says 0x{form.opcode:02x}")
+    raw = opcodes.decode(form.raw) if form.raw is not None else None
     if raw is not None:
-        if insn.opcode is not None and raw.code != insn.opcode:
-            flags.append(f"text-contradicts-opcode: bytes have opcode 0x{raw.code:02x}")
-        elif insn.opcode is not None:
-            for problem in opcodes.mismatches(_text_fields(insn), raw):
-                flags.append(f"text-contradicts-opcode: {problem}{_hint(insn, raw)}")
-        if insn.op == "call" and insn.call is not None and raw.src == 2:
-            changes["call"] = dataclasses.replace(insn.call, kind=m.CallKind.KFUNC)
-        if insn.op == "bug":
+        if form.opcode is not None and raw.code != form.opcode:
+            flags.append(f"{_CHECK_FLAG}: bytes have opcode 0x{raw.code:02x}")
+        elif form.opcode is not None:
+            for problem in opcodes.mismatches(_text_fields(form), raw):
+                flags.append(f"{_CHECK_FLAG}: {problem}{_hint(form, raw)}")
+        if form.op == "call" and form.call is not None and raw.src == 2:
+            changes["call"] = dataclasses.replace(form.call, kind=m.CallKind.KFUNC)
+        if form.op == "bug":
             changes["cls"] = opcodes.class_name(raw.code)
-    if flags != list(insn.flags):
+    if tuple(flags) != form.flags:
         changes["flags"] = tuple(flags)
-    return dataclasses.replace(insn, **changes) if changes else insn
+    return dataclasses.replace(form, **changes) if changes else form
 
 
 # ---------------------------------------------------------------- programs
@@ -562,144 +549,166 @@ def check(insn: m.Instruction) -> m.Instruction:
 def split_functions(
     insns: Sequence[m.Instruction], heads: dict[int, m.FunctionHeader], name: str
 ) -> tuple[m.Function, ...]:
+    """The functions of a program's instructions (in slot order): cut at the BTF function
+    headers, or, without BTF, at the program's first slot and its pseudo-call targets."""
     starts: dict[int, tuple[str, str | None]] = {s: (h.name, h.signature) for s, h in heads.items()}
     if not starts and insns:
-        # no BTF: functions start at the program's first slot and at pseudo-call targets
         starts[insns[0].slot] = (name, None)
         for insn in insns:
-            if insn.call is not None and insn.call.kind is m.CallKind.SUBPROG and insn.target is not None:
-                label = insn.call.function or f"func@{insn.target}"
+            call = insn.form.call
+            if call is not None and call.kind is m.CallKind.SUBPROG and insn.target is not None:
+                label = call.function or f"func@{insn.target}"
                 starts.setdefault(insn.target, (label, None))
     elif insns and insns[0].slot not in starts:
         starts[insns[0].slot] = (name, None)
     order = sorted(starts)
-    bodies: list[list[m.Instruction]] = [[] for _ in order]
-    k = 0
-    for insn in insns:  # in slot order: one pass
-        while k + 1 < len(order) and insn.slot >= order[k + 1]:
-            k += 1
-        bodies[k].append(insn)
+    slots = [insn.slot for insn in insns]
+    cuts = [0] + [bisect.bisect_left(slots, start) for start in order[1:]] + [len(insns)]
     return tuple(
-        m.Function(starts[start][0], starts[start][1], start, tuple(body))
-        for start, body in zip(order, bodies, strict=True)
+        m.Function(starts[start][0], starts[start][1], start, tuple(insns[cuts[k] : cuts[k + 1]]))
+        for k, start in enumerate(order)
     )
 
 
 def traits(insns: Sequence[m.Instruction], index_styles: Iterable[str] = ()) -> tuple[str, ...]:
     """What a dump shows of the bpftool that made it."""
     out = [f"index-width:{style}" for style in sorted(index_styles)]
-    if any(f.startswith(("bug-line", "text-contradicts-opcode")) for i in insns for f in i.flags):
+    if any(f.startswith(("bug-line", _CHECK_FLAG)) for i in insns if i.form.flags for f in i.form.flags):
         # its disassembler is older than some instructions of the program (xlated.md 2.9)
         out.append("disassembler:older-than-program")
     return tuple(out)
 
 
-def assemble(
-    records: Sequence[DumpRecord | Unparsed], name: str | None = None
-) -> tuple[list[DumpRecord | Unparsed], list[m.Program]]:
-    """Join opcode bytes to instructions, check them, and group the dump into programs.
+class DumpReader:
+    """The lines of one dump, read one by one into records and programs.
 
-    Returns the records (instruction lines carrying their checked instructions)
-    and the programs. A new program starts at a program header or where the slot
-    numbering starts again at 0.
+    Opcode bytes join the instruction above them; a new program starts at a program
+    header or where the slot numbering starts again at 0 (the function header and source
+    lines read since the last instruction lead the new program). ``finish`` gives the
+    records, in line order, and the programs.
     """
-    out: list[DumpRecord | Unparsed] = []
-    programs: list[m.Program] = []
-    state = _Gather(name)
-    last_insn: int | None = None  # index in ``out`` of the last instruction line
-    for record in records:
-        if isinstance(record, m.OpcodeBytes) and last_insn is not None:
-            line = out[last_insn]
-            assert isinstance(line, m.InsnLine)
-            if line.insn.raw is None:
-                out[last_insn] = dataclasses.replace(
-                    line, insn=dataclasses.replace(line.insn, raw=record.data)
-                )
-            out.append(record)
-            continue
-        if isinstance(record, m.ProgramHeader) or (
-            isinstance(record, m.InsnLine) and record.insn.slot == 0 and state.has_insns(out)
-        ):
-            # a dump that starts again at slot 0 is a new program: its function header and
-            # source lines, already gathered, lead it
-            carried = state.take_trailing(out) if isinstance(record, m.InsnLine) else []
-            state.flush(out, programs)
-            state.indices.extend(carried)
-            last_insn = None
-        if isinstance(record, m.InsnLine):
-            last_insn = len(out)
-        state.note(record, len(out))
-        out.append(record)
-    state.flush(out, programs)
-    return out, programs
-
-
-class _Gather:
-    """Collects one program's records while ``assemble`` walks a dump."""
 
     def __init__(self, name: str | None) -> None:
         self.name = name
-        self.start: int | None = None  # index into out of the program's first record
-        self.indices: list[int] = []
+        self.records: list[DumpRecord | Unparsed] = []
+        self.programs: list[m.Program] = []
+        self._new()
 
-    def has_insns(self, out: Sequence[DumpRecord | Unparsed]) -> bool:
-        return any(isinstance(out[i], m.InsnLine) for i in self.indices)
+    def _new(self) -> None:
+        self._start = len(self.records)  # index in records of the program's first record
+        self._plain = False  # the program has begun and nothing waits for its next instruction
+        self._first: int | None = None  # first line of the program being read
+        self._header: m.ProgramHeader | None = None
+        self._insns: list[m.Instruction] = []
+        self._heads: dict[int, m.FunctionHeader] = {}
+        self._sources: list[tuple[int, m.SourceLine]] = []
+        self._pending_head: m.FunctionHeader | None = None
+        self._pending_sources: list[m.SourceLine] = []
+        self._wide: set[str] = set()  # what starts the lines of slots >= 1000
 
-    def take_trailing(self, out: Sequence[DumpRecord | Unparsed]) -> list[int]:
-        """Remove and return the function header and source lines after the last instruction."""
-        n = len(self.indices)
-        while n and isinstance(out[self.indices[n - 1]], (m.FunctionHeader, m.SourceLine)):
-            n -= 1
-        tail = self.indices[n:]
-        del self.indices[n:]
-        return tail
+    def add_insn(self, number: int, text: str) -> bool:
+        """Read ``text`` if it is an instruction line in its common spelling (most lines of
+        a dump are); False, with nothing read, otherwise."""
+        line = _INSN_LINE.fullmatch(text)
+        if line is None:
+            return False
+        rest = line.group(3)
+        form = _FORMS.get(rest) or insn_form(rest)
+        if form is None:
+            return False
+        slot = int(line.group(2))
+        record = m.insn_line(number, text, slot, form)
+        if not (slot and self._plain):  # a program's first, or one with lines to attach
+            return self._add_record(record)
+        self.records.append(record)
+        self._insns.append(record.insn)
+        if slot >= 1000:
+            self._wide.add(text[:1])
+        return True
 
-    def note(self, record: DumpRecord | Unparsed, index: int) -> None:
-        self.indices.append(index)
+    def add(self, number: int, text: str) -> None:
+        """Read any line of a dump (one that is none becomes an ``Unparsed`` record)."""
+        if not self.add_insn(number, text):
+            self._add_record(_record(number, text))
 
-    def flush(self, out: list[DumpRecord | Unparsed], programs: list[m.Program]) -> None:
-        if not self.has_insns(out):
-            # a header or stray lines without instructions: wait for the instructions
-            return
-        header: m.ProgramHeader | None = None
-        heads: dict[int, m.FunctionHeader] = {}
-        sources: list[tuple[int, m.SourceLine]] = []
-        pending_head: m.FunctionHeader | None = None
-        pending_sources: list[m.SourceLine] = []
-        insns: list[m.Instruction] = []
-        indents: set[str] = set()
-        first_line = out[self.indices[0]].line
-        for i in self.indices:
-            record = out[i]
-            if isinstance(record, m.ProgramHeader):
-                header = record
-            elif isinstance(record, m.FunctionHeader):
-                pending_head = record
-            elif isinstance(record, m.SourceLine):
-                pending_sources.append(record)
-            elif isinstance(record, m.InsnLine):
-                insn = _checked(record.insn)
-                if insn is not record.insn:
-                    out[i] = dataclasses.replace(record, insn=insn)
-                insns.append(insn)
-                if pending_head is not None:
-                    heads[insn.slot] = pending_head
-                    pending_head = None
-                sources.extend((insn.slot, s) for s in pending_sources)
-                pending_sources = []
-                if insn.slot >= 1000:
-                    indents.add("space4" if record.indent.startswith(" ") else "width4")
+    def _add_record(self, record: DumpRecord | Unparsed) -> bool:
+        kind = type(record)
+        last = self._last_insn() if kind is m.OpcodeBytes else None
+        if last is not None:
+            line = self.records[last]
+            assert isinstance(line, m.InsnLine) and isinstance(record, m.OpcodeBytes)
+            if line.insn.raw is None:
+                form = check_form(dataclasses.replace(line.insn.form, raw=record.data))
+                insn = m.Instruction(line.insn.slot, form)
+                self.records[last] = m.InsnLine(line.line, line.text, insn)
+                if self._insns and self._insns[-1] is line.insn:
+                    self._insns[-1] = insn
+            self.records.append(record)
+            return True
+        restart = kind is m.InsnLine and record.insn.slot == 0  # type: ignore[union-attr]
+        if (kind is m.ProgramHeader or restart) and self._insns:
+            carried = (self._pending_head, self._pending_sources)
+            lead = self._lead_line() if restart else None
+            self._flush()
+            if restart:  # what was read since the last instruction leads the new program
+                self._pending_head, self._pending_sources = carried
+                self._first = lead
+                self._start = len(self.records)
+        if self._first is None:
+            self._first = record.line
+        if kind is m.InsnLine:
+            insn = record.insn  # type: ignore[union-attr]
+            self._insns.append(insn)
+            if self._pending_head is not None:
+                self._heads[insn.slot] = self._pending_head
+                self._pending_head = None
+            if self._pending_sources:
+                self._sources.extend((insn.slot, s) for s in self._pending_sources)
+                self._pending_sources = []
+            if insn.slot >= 1000:
+                self._wide.add(record.text[:1])
+        elif kind is m.SourceLine:
+            self._pending_sources.append(record)  # type: ignore[arg-type]
+        elif kind is m.FunctionHeader:
+            self._pending_head = record  # type: ignore[assignment]
+        elif kind is m.ProgramHeader:
+            self._header = record  # type: ignore[assignment]
+        self.records.append(record)
+        self._plain = self._pending_head is None and not self._pending_sources
+        return True
+
+    def _last_insn(self) -> int | None:
+        """The index in records of the program's last instruction line (None: none yet)."""
+        records = self.records
+        for k in range(len(records) - 1, self._start - 1, -1):
+            if type(records[k]) is m.InsnLine:
+                return k
+        return None
+
+    def _lead_line(self) -> int | None:
+        """The first line of what was read since the last instruction (None: nothing)."""
+        lines = [s.line for s in self._pending_sources]
+        if self._pending_head is not None:
+            lines.append(self._pending_head.line)
+        return min(lines) if lines else None
+
+    def _flush(self) -> None:
+        insns = self._insns
+        if not insns:
+            return  # a header or stray lines without instructions: they wait for the instructions
+        header, heads = self._header, self._heads
         name = (header.name if header and header.name else None) or self.name
         if name is None:
             name = next(iter(heads.values())).name if heads else "prog"
-        functions = split_functions(insns, heads, name)
-        programs.append(
+        indents = {"space4" if first == " " else "width4" for first in self._wide}
+        assert self._first is not None
+        self.programs.append(
             m.Program(
                 name=name,
-                line=first_line,
+                line=self._first,
                 instructions=tuple(insns),
-                functions=functions,
-                sources=tuple(sources),
+                functions=split_functions(insns, heads, name),
+                sources=tuple(self._sources),
                 header=header,
                 id=header.id if header else None,
                 type=header.type if header else None,
@@ -707,4 +716,9 @@ class _Gather:
                 traits=traits(insns, indents),
             )
         )
-        self.indices = []
+        self._new()
+
+    def finish(self) -> tuple[list[DumpRecord | Unparsed], list[m.Program]]:
+        """The records and programs of the dump."""
+        self._flush()
+        return self.records, self.programs

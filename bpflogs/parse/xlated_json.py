@@ -10,7 +10,7 @@ import dataclasses
 from typing import Any
 
 from bpflogs.model import insn as m
-from bpflogs.parse.xlated import check, function_name, instruction, split_functions, traits
+from bpflogs.parse.xlated import check_form, function_name, instruction, split_functions, traits
 
 __all__ = ["DumpShapeError", "is_dump", "programs_from_json"]
 
@@ -49,9 +49,10 @@ def _program(items: list[Any], line: int, meta: dict[str, Any], name: str | None
         if not isinstance(item, dict) or not isinstance(item.get("disasm"), str):
             raise DumpShapeError(f"instruction {len(insns)} has no 'disasm' text")
         parsed = instruction(slot, item["disasm"])
-        if parsed is None:
-            parsed = m.Instruction(slot, None, "unknown", item["disasm"], flags=("unparsed-text",))
-        insn = check(dataclasses.replace(parsed, raw=_raw(item.get("opcodes"))))
+        form = parsed.form if parsed is not None else (
+            m.InsnForm(None, "unknown", item["disasm"], flags=("unparsed-text",))
+        )
+        insn = m.Instruction(slot, check_form(dataclasses.replace(form, raw=_raw(item.get("opcodes")))))
         if isinstance(item.get("proto"), str):
             proto = item["proto"]
             heads[slot] = m.FunctionHeader(line, (), f"{proto}:", proto, function_name(proto))
