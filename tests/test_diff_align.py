@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from bpflogs.diff.align import MAX_EDIT, _myers, align, blocks
+from bpflogs.diff.align import MAX_EDIT, _myers, align, blocks, runs
 
 
 def lcs_length(a: list[int], b: list[int]) -> int:
@@ -32,6 +32,10 @@ def test_random_small_sequences_align_and_myers_is_optimal(seed: int) -> None:
         a = [rng.randrange(3) for _ in range(rng.randrange(30))]
         b = [rng.randrange(3) for _ in range(rng.randrange(30))]
         check(a, b, align(a, b))  # patience anchors first: valid, not always the longest
+        found = runs(a, b)  # the same matches as runs, adjacent ones merged
+        assert [(i + k, j + k) for i, j, n in found for k in range(n)] == align(a, b)
+        assert all(n > 0 for _, _, n in found)
+        assert not any(p[0] + p[2] == q[0] and p[1] + p[2] == q[1] for p, q in itertools.pairwise(found))
         pairs = sorted(_myers(a, b, 0, len(a), 0, len(b)))  # the fallback is a shortest edit script
         check(a, b, pairs)
         assert len(pairs) == lcs_length(a, b)
@@ -42,7 +46,8 @@ def test_unique_anchors_keep_an_inserted_block_in_place() -> None:
     b = [*a[:500], -1, -2, -3, *a[500:]]
     pairs = align(a, b)
     assert len(pairs) == 1000
-    assert blocks(pairs, len(a), len(b)) == [
+    assert runs(a, b) == [(0, 0, 500), (500, 503, 500)]
+    assert blocks(runs(a, b), len(a), len(b)) == [
         ("equal", 0, 500, 0, 500),
         ("replace", 500, 500, 500, 503),
         ("equal", 500, 1000, 503, 1003),
@@ -66,7 +71,7 @@ def test_scattered_edits_in_a_long_sequence() -> None:
     pairs = align(a, b)
     check(a, b, pairs)
     assert len(pairs) >= 99_000
-    tags = [t[0] for t in blocks(pairs, len(a), len(b))]
+    tags = [t[0] for t in blocks(runs(a, b), len(a), len(b))]
     assert tags.count("replace") <= 1000
 
 

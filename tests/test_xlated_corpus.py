@@ -8,7 +8,6 @@ globbed when the tests are collected; ``.gz`` files are read transparently).
 
 from __future__ import annotations
 
-import dataclasses
 import gzip
 import os
 import re

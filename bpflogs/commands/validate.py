@@ -43,6 +43,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from bpflogs.gcpause import cycle_collector_paused
+
+    with cycle_collector_paused():  # whole captures in memory, no cycles among them
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from bpflogs.errors import BpflogsError

@@ -13,115 +13,158 @@ suffixes are matched before anything else, so near-identical inputs cost O(N).
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Hashable, Sequence
+from collections import Counter
+from collections.abc import Hashable, Iterator, Sequence
+from itertools import compress, islice
+from operator import itemgetter, lt
 
-__all__ = ["MAX_EDIT", "Block", "align", "blocks"]
+__all__ = ["MAX_EDIT", "Block", "Run", "align", "blocks", "runs"]
 
 MAX_EDIT = 400  # Myers gives up on a region needing more edits than this
 
 Block = tuple[str, int, int, int, int]  # (tag, a_lo, a_hi, b_lo, b_hi); tag "equal" | "replace"
 
 
-def align(a: Sequence[Hashable], b: Sequence[Hashable]) -> list[tuple[int, int]]:
-    """Index pairs ``(i, j)`` with ``a[i] == b[j]``, increasing in both."""
-    out: list[tuple[int, int]] = []
+Run = tuple[int, int, int]  # (i, j, n): a[i + k] == b[j + k] for k < n
+
+
+def runs(a: Sequence[Hashable], b: Sequence[Hashable]) -> list[Run]:
+    """The matches as runs ``(i, j, n)``, increasing in both, adjacent runs merged."""
+    found: list[Run] = []
     stack = [(0, len(a), 0, len(b))]
     while stack:
         alo, ahi, blo, bhi = stack.pop()
-        while alo < ahi and blo < bhi and a[alo] == b[blo]:
-            out.append((alo, blo))
-            alo += 1
-            blo += 1
-        while alo < ahi and blo < bhi and a[ahi - 1] == b[bhi - 1]:
-            ahi -= 1
-            bhi -= 1
-            out.append((ahi, bhi))
+        n = _common_prefix(a, b, alo, ahi, blo, bhi)
+        if n:
+            found.append((alo, blo, n))
+            alo, blo = alo + n, blo + n
+        n = _common_suffix(a, b, alo, ahi, blo, bhi)
+        if n:
+            ahi, bhi = ahi - n, bhi - n
+            found.append((ahi, bhi, n))
         if alo >= ahi or blo >= bhi:
             continue
         anchors = _patience(a, b, alo, ahi, blo, bhi)
         if anchors:
-            out.extend(anchors)
             i0, j0 = alo, blo
             for i, j in anchors:
-                stack.append((i0, i, j0, j))
+                found.append((i, j, 1))
+                if i > i0 and j > j0:  # a region empty on one side has nothing to match
+                    stack.append((i0, i, j0, j))
                 i0, j0 = i + 1, j + 1
-            stack.append((i0, ahi, j0, bhi))
+            if ahi > i0 and bhi > j0:
+                stack.append((i0, ahi, j0, bhi))
         else:
-            out.extend(_myers(a, b, alo, ahi, blo, bhi))
-    out.sort()
+            found.extend((i, j, 1) for i, j in _myers(a, b, alo, ahi, blo, bhi))
+    found.sort()
+    out: list[Run] = []
+    for i, j, n in found:
+        if out and out[-1][0] + out[-1][2] == i and out[-1][1] + out[-1][2] == j:
+            pi, pj, pn = out[-1]
+            out[-1] = (pi, pj, pn + n)
+        else:
+            out.append((i, j, n))
     return out
 
 
-def blocks(pairs: list[tuple[int, int]], n: int, m: int) -> list[Block]:
-    """The matched pairs as runs: ``equal`` runs and the ``replace`` gaps between them
+def align(a: Sequence[Hashable], b: Sequence[Hashable]) -> list[tuple[int, int]]:
+    """Index pairs ``(i, j)`` with ``a[i] == b[j]``, increasing in both."""
+    return [(i + k, j + k) for i, j, n in runs(a, b) for k in range(n)]
+
+
+def blocks(matched: list[Run], n: int, m: int) -> list[Block]:
+    """The matched runs as blocks: ``equal`` runs and the ``replace`` gaps between them
     (a gap may be empty on one side: a pure insert or delete)."""
     out: list[Block] = []
     i = j = 0
-    k = 0
-    while k < len(pairs):
-        pi, pj = pairs[k]
+    for pi, pj, run in matched:
         if pi > i or pj > j:
             out.append(("replace", i, pi, j, pj))
-        run = 1
-        while k + run < len(pairs) and pairs[k + run] == (pi + run, pj + run):
-            run += 1
         out.append(("equal", pi, pi + run, pj, pj + run))
         i, j = pi + run, pj + run
-        k += run
     if i < n or j < m:
         out.append(("replace", i, n, j, m))
     return out
 
 
+def _common_prefix(
+    a: Sequence[Hashable], b: Sequence[Hashable], alo: int, ahi: int, blo: int, bhi: int
+) -> int:
+    """How many items the two regions share from their start (slices compared at C speed,
+    in growing steps, then halving)."""
+    limit = min(ahi - alo, bhi - blo)
+    n, step = 0, 8
+    while n < limit:
+        k = min(step, limit - n)
+        if a[alo + n : alo + n + k] == b[blo + n : blo + n + k]:
+            n += k
+            step *= 2
+        elif k == 1:
+            break
+        else:
+            step = max(1, k // 2)
+    return n
+
+
+def _common_suffix(
+    a: Sequence[Hashable], b: Sequence[Hashable], alo: int, ahi: int, blo: int, bhi: int
+) -> int:
+    """How many items the two regions share at their end."""
+    limit = min(ahi - alo, bhi - blo)
+    n, step = 0, 8
+    while n < limit:
+        k = min(step, limit - n)
+        if a[ahi - n - k : ahi - n] == b[bhi - n - k : bhi - n]:
+            n += k
+            step *= 2
+        elif k == 1:
+            break
+        else:
+            step = max(1, k // 2)
+    return n
+
+
 def _patience(
     a: Sequence[Hashable], b: Sequence[Hashable], alo: int, ahi: int, blo: int, bhi: int
 ) -> list[tuple[int, int]]:
-    """Keys unique in both regions, paired, then the longest run increasing in both."""
-    seen_a: dict[Hashable, int] = {}
-    for i in range(alo, ahi):
-        key = a[i]
-        seen_a[key] = -1 if key in seen_a else i
-    seen_b: dict[Hashable, int] = {}
-    for j in range(blo, bhi):
-        key = b[j]
-        if key in seen_a and seen_a[key] >= 0:
-            seen_b[key] = -1 if key in seen_b else j
-    pairs = sorted((seen_a[k], j) for k, j in seen_b.items() if j >= 0)
-    if not pairs:
-        pairs = _equal_counts(a, b, alo, ahi, blo, bhi)
-        if not pairs:
-            return []
-    return _lis(pairs)
+    """Keys unique in both regions, paired, then the longest run increasing in both; with
+    none, keys as often in one region as in the other, their occurrences paired in order."""
+    in_a, in_b = a[alo:ahi], b[blo:bhi]
+    count_a, count_b = Counter(in_a), Counter(in_b)
+    once = {key for key, n in count_a.items() if n == 1 and count_b.get(key) == 1}
+    keys = once or {key for key, n in count_a.items() if count_b.get(key) == n}
+    if not keys:
+        return []
+    return _lis(_occurrences_paired(a, b, in_a, in_b, alo, blo, keys))
 
 
-def _equal_counts(
-    a: Sequence[Hashable], b: Sequence[Hashable], alo: int, ahi: int, blo: int, bhi: int
-) -> list[tuple[int, int]]:
-    """Keys as often in one region as in the other, their occurrences paired in order."""
-    where_a: dict[Hashable, list[int]] = {}
-    for i in range(alo, ahi):
-        where_a.setdefault(a[i], []).append(i)
-    where_b: dict[Hashable, list[int]] = {}
-    for j in range(blo, bhi):
-        key = b[j]
-        if key in where_a:
-            where_b.setdefault(key, []).append(j)
-    pairs = [
-        pair
-        for key, js in where_b.items()
-        if len(js) == len(where_a[key])
-        for pair in zip(where_a[key], js, strict=True)
-    ]
-    pairs.sort()
-    return pairs
+def _occurrences_paired(a: Sequence[Hashable], b: Sequence[Hashable], in_a: Sequence[Hashable],
+                        in_b: Sequence[Hashable], alo: int, blo: int,
+                        keys: set[Hashable]) -> list[tuple[int, int]]:  # fmt: skip
+    """The occurrences of ``keys`` (as many in a's region as in b's), the k-th of a key in
+    a paired with its k-th in b, in a's order. Every step runs at C speed."""
+    rank = {key: n for n, key in enumerate(keys)}  # keys need not be orderable: their ranks are
+    at_a = list(compress(range(alo, alo + len(in_a)), map(keys.__contains__, in_a)))
+    at_b = list(compress(range(blo, blo + len(in_b)), map(keys.__contains__, in_b)))
+    partner = dict(zip(_by_key(a, at_a, rank), _by_key(b, at_b, rank), strict=True))
+    return list(zip(at_a, map(partner.__getitem__, at_a), strict=True))
+
+
+def _by_key(seq: Sequence[Hashable], at: list[int], rank: dict[Hashable, int]) -> Iterator[int]:
+    """The positions ``at`` sorted by (rank of their key, position): each key's in order."""
+    ranks = map(rank.__getitem__, map(seq.__getitem__, at))
+    return map(itemgetter(1), sorted(zip(ranks, at, strict=True)))
 
 
 def _lis(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """Longest subsequence of ``pairs`` (sorted by i) whose j increase too."""
+    js = list(map(itemgetter(1), pairs))
+    if all(map(lt, js, islice(js, 1, None))):  # already increasing (near-identical inputs)
+        return pairs
     tails: list[int] = []  # smallest j ending a run of each length
     tail_at: list[int] = []  # index into pairs of that end
     back = [-1] * len(pairs)
-    for k, (_, j) in enumerate(pairs):
+    for k, j in enumerate(js):
         pos = bisect_left(tails, j)
         if pos == len(tails):
             tails.append(j)

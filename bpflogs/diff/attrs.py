@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from bpflogs import schema
-from bpflogs.diff.align import align, blocks
+from bpflogs.diff.align import blocks, runs
 from bpflogs.diff.options import DiffOptions
 from bpflogs.diff.result import AttrChange
 from bpflogs.model.capture import BpfObject, ObjectTable
@@ -292,7 +292,7 @@ def insns_summary(va: Insns, vb: Insns) -> tuple[str, str]:
     kb = [(i.code, i.dst, i.src, i.off, i.imm) for i in vb.insns]
     removed: list[int] = []
     added: list[int] = []
-    for tag, i1, i2, j1, j2 in blocks(align(ka, kb), len(ka), len(kb)):
+    for tag, i1, i2, j1, j2 in blocks(runs(ka, kb), len(ka), len(kb)):
         if tag == "replace":
             removed.extend(range(i1, i2))
             added.extend(range(j1, j2))

@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
-from bpflogs.diff.align import align, blocks
+from bpflogs.diff.align import blocks, runs
 from bpflogs.diff.attrs import CallContext, compare_calls
 from bpflogs.diff.options import DiffOptions
 from bpflogs.diff.result import CallDiff, CallSide, ProbeSummary, Status
@@ -196,7 +196,7 @@ def _pairs(a: _Side, b: _Side) -> list[tuple[int | None, int | None]]:
 def _rows(tiers: Sequence[tuple[list[Hashable], list[Hashable]]], tier: int, alo: int, ahi: int,
           blo: int, bhi: int, rows: list[tuple[int | None, int | None]]) -> None:  # fmt: skip
     ka, kb = tiers[tier][0][alo:ahi], tiers[tier][1][blo:bhi]
-    for tag, i1, i2, j1, j2 in blocks(align(ka, kb), len(ka), len(kb)):
+    for tag, i1, i2, j1, j2 in blocks(runs(ka, kb), len(ka), len(kb)):
         if tag == "equal":
             rows.extend(zip(range(alo + i1, alo + i2), range(blo + j1, blo + j2), strict=True))
         elif tier + 1 < len(tiers) and i2 > i1 and j2 > j1:

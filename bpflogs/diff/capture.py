@@ -9,6 +9,7 @@ from bpflogs.diff.calls import diff_calls
 from bpflogs.diff.options import DiffOptions
 from bpflogs.diff.programs import diff_program, pair_by_name
 from bpflogs.diff.result import CallDiff, DiffResult, ProbeSummary
+from bpflogs.gcpause import cycle_collector_paused
 from bpflogs.model.capture import Capture
 from bpflogs.model.insn import Program
 from bpflogs.schema import ObjectKind
@@ -41,7 +42,11 @@ def _compared(a: Capture, b: Capture, has: Callable[[Capture], bool]) -> bool:
 
 def diff_captures(a: Capture, b: Capture, options: DiffOptions | None = None) -> DiffResult:
     """What differs between capture ``a`` and capture ``b``."""
-    options = options or DiffOptions()
+    with cycle_collector_paused():  # the result holds no cycles; two big captures are millions of objects
+        return _diff_captures(a, b, options or DiffOptions())
+
+
+def _diff_captures(a: Capture, b: Capture, options: DiffOptions) -> DiffResult:
     hidden: Counter[str] = Counter()
     notes: list[str] = []
     calls: tuple[CallDiff, ...] = ()

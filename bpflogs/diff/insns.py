@@ -10,17 +10,21 @@ subprogram tags and raw kernel addresses (xlated.md section 3).
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections import Counter
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
+from typing import Any
 
-from bpflogs.model.insn import CallKind, Function, Instruction
+from bpflogs.model.insn import CallKind, Function, InsnForm, Instruction
 
 __all__ = [
     "CLASSES",
     "FunctionSide",
     "KeyTable",
     "MapCorrespondence",
+    "SlotIndex",
     "classify",
     "COARSE_TIERS",
     "insn_key",
@@ -67,17 +71,57 @@ class FunctionSide:
 
     def keys(self, keys: KeyTable) -> list[int]:
         """The alignment keys, as small ints from ``keys`` (one table for both programs)."""
-        out: list[int] = []
-        by_text = keys.by_text
-        for insn in self.instructions:
-            if insn.target is None and insn.map is None:  # the key follows from the text alone
-                known = by_text.get((insn.opcode, insn.text))
-                if known is None:
-                    known = by_text[(insn.opcode, insn.text)] = keys.intern(insn_key(insn, self))
-                out.append(known)
+        insns = self.instructions
+        forms = list(map(_FORM, insns))
+        # a key follows from the instruction's form alone (one key per form: a big program
+        # has few), but for a map reference (this side's map names) and a pseudo-call or
+        # subprog load (the function it targets)
+        by_form, mine = keys.by_form, {}
+        for ident, form in dict(zip(map(id, forms), forms, strict=True)).items():
+            if ident in by_form or (form.rel is not None and form.op in ("call", "ld_imm64")):
+                continue
+            key = keys.intern(insn_key(Instruction(0, form), self))
+            if form.map is None:
+                by_form[ident] = key
+                keys.forms.append(form)  # kept alive while its id is a key
             else:
-                out.append(keys.intern(insn_key(insn, self)))
-        return out
+                mine[ident] = key
+        out = list(map({**by_form, **mine}.get, map(id, forms)))
+        k = 0
+        while True:
+            try:
+                k = out.index(None, k)
+            except ValueError:
+                return out  # type: ignore[return-value]
+            out[k] = keys.intern(insn_key(insns[k], self))
+            k += 1
+
+
+_FORM = attrgetter("form")
+
+
+class SlotIndex(Mapping[int, int]):
+    """slot -> index of the instruction at that slot, for instructions in slot order
+    (found by bisection: no table of a million entries)."""
+
+    def __init__(self, slots: list[int]) -> None:
+        self._slots = slots
+
+    def get(self, slot: int, default: Any = None) -> Any:
+        k = bisect_left(self._slots, slot)
+        return k if k < len(self._slots) and self._slots[k] == slot else default
+
+    def __getitem__(self, slot: int) -> int:
+        k = self.get(slot)
+        if k is None:
+            raise KeyError(slot)
+        return int(k)
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._slots)
+
+    def __len__(self) -> int:
+        return len(self._slots)
 
 
 class KeyTable:
@@ -85,7 +129,8 @@ class KeyTable:
 
     def __init__(self) -> None:
         self.ids: dict[Hashable, int] = {}
-        self.by_text: dict[tuple[int | None, str], int] = {}
+        self.by_form: dict[int, int] = {}  # id of a form whose key is its own -> key
+        self.forms: list[InsnForm] = []  # those forms
 
     def intern(self, key: Hashable) -> int:
         known = self.ids.get(key)

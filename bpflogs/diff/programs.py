@@ -9,13 +9,24 @@ alignment: a jump is equal when its target corresponds to the other side's targe
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import accumulate, compress, repeat
+from operator import attrgetter, is_not, or_
 from typing import TypeVar
 
-from bpflogs.diff.align import align, blocks
-from bpflogs.diff.insns import COARSE_TIERS, FunctionSide, KeyTable, MapCorrespondence, classify, text_marks
+from bpflogs.diff.align import blocks, runs
+from bpflogs.diff.insns import (
+    COARSE_TIERS,
+    FunctionSide,
+    KeyTable,
+    MapCorrespondence,
+    SlotIndex,
+    classify,
+    text_marks,
+)
 from bpflogs.diff.result import (
     EqualRun,
     FunctionDelta,
@@ -62,63 +73,87 @@ def pair_by_name(
     return out
 
 
+Segment = tuple[bool, int, int, int, int]  # (paired, a_lo, a_hi, b_lo, b_hi), local indexes
+
+
 @dataclass(frozen=True, slots=True)
 class _Aligned:
-    """One function pair and its rows as local index pairs."""
+    """One function pair and its rows: paired runs (a[i] with b[j], i and j rising together)
+    and gaps (a's instructions deleted, then b's inserted), in order."""
 
     a: FunctionSide | None
     b: FunctionSide | None
-    rows: list[Pair]
+    segments: list[Segment]
+
+
+_SLOT = attrgetter("slot")
+_FORM = attrgetter("form")
+_CALL = attrgetter("form.call")
+_MAP = attrgetter("form.map")
+_REL = attrgetter("form.rel")
 
 
 def _sides(program: Program, map_names: Mapping[int, str]) -> list[FunctionSide]:
     callee = {f.start: f.name for f in program.functions}
     out, index = [], 0
     for function in program.functions:
-        index_of = {insn.slot: k for k, insn in enumerate(function.instructions)}
+        insns = function.instructions
+        index_of = SlotIndex(list(map(_SLOT, insns)))
         out.append(FunctionSide(function, index, callee, map_names, index_of))
-        index += len(function.instructions)
+        index += len(insns)
     return out
 
 
-def _align_pair(a: FunctionSide | None, b: FunctionSide | None, table: KeyTable) -> list[Pair]:
+def _align_pair(a: FunctionSide | None, b: FunctionSide | None, table: KeyTable) -> list[Segment]:
+    na = len(a.instructions) if a is not None else 0
+    nb = len(b.instructions) if b is not None else 0
     if a is None or b is None:
-        if a is not None:
-            return [(i, None) for i in range(len(a.instructions))]
-        return [] if b is None else [(None, j) for j in range(len(b.instructions))]
-    rows: list[Pair] = []
-    _refine(a.instructions, b.instructions, 0, 0, a.keys(table), b.keys(table), 0, rows)
-    return rows
+        return [(False, 0, na, 0, nb)] if na or nb else []
+    segments: list[Segment] = []
+    _refine(a.instructions, b.instructions, 0, 0, a.keys(table), b.keys(table), 0, segments)
+    return segments
 
 
 def _refine(ia: Sequence[Instruction], ib: Sequence[Instruction], oa: int, ob: int,
-            ka: Sequence[Hashable], kb: Sequence[Hashable], tier: int, rows: list[Pair]) -> None:  # fmt: skip
-    """Rows of ``ia`` against ``ib`` (offsets ``oa``/``ob``): matches of this tier's keys,
+            ka: Sequence[Hashable], kb: Sequence[Hashable], tier: int,
+            out: list[Segment]) -> None:  # fmt: skip
+    """Segments of ``ia`` against ``ib`` (offsets ``oa``/``ob``): matches of this tier's keys,
     gaps refined with the next, coarser tier; unmatched at the last tier: delete, insert."""
-    for tag, i1, i2, j1, j2 in blocks(align(ka, kb), len(ia), len(ib)):
+    for tag, i1, i2, j1, j2 in blocks(runs(ka, kb), len(ia), len(ib)):
         if tag == "equal":
-            rows.extend(zip(range(oa + i1, oa + i2), range(ob + j1, ob + j2), strict=True))
+            out.append((True, oa + i1, oa + i2, ob + j1, ob + j2))
         elif tier < len(COARSE_TIERS) and i2 > i1 and j2 > j1:
             key = COARSE_TIERS[tier]
             sa, sb = ia[i1:i2], ib[j1:j2]
-            _refine(sa, sb, oa + i1, ob + j1, [key(x) for x in sa], [key(x) for x in sb], tier + 1, rows)
+            _refine(sa, sb, oa + i1, ob + j1, [key(x) for x in sa], [key(x) for x in sb], tier + 1, out)
         else:
-            rows.extend((oa + k, None) for k in range(i1, i2))
-            rows.extend((None, ob + k) for k in range(j1, j2))
+            out.append((False, oa + i1, oa + i2, ob + j1, ob + j2))
 
 
 class _Correspondence:
     """Where a jump target of one side lands on the other, through one function's rows."""
 
-    def __init__(self, rows: list[Pair], na: int, nb: int) -> None:
-        self.partner_a = [-1] * na
-        self.partner_b = [-1] * nb
-        for i, j in rows:
-            if i is not None and j is not None:
-                self.partner_a[i] = j
-                self.partner_b[j] = i
-        self.before_a = _paired_before(self.partner_a)
-        self.before_b = _paired_before(self.partner_b)
+    def __init__(self, segments: list[Segment], na: int, nb: int) -> None:
+        partner_a, partner_b = [-1] * na, [-1] * nb
+        runs: list[tuple[int, int, int]] = []  # (i1, j1, n) of each paired run, in order
+        for paired, i1, i2, j1, j2 in segments:
+            if paired:
+                partner_a[i1:i2] = range(j1, j2)
+                partner_b[j1:j2] = range(i1, i2)
+                runs.append((i1, j1, i2 - i1))
+        self.partner_a, self.partner_b = partner_a, partner_b
+        self._starts_a = [i for i, _, _ in runs]
+        self._starts_b = [j for _, j, _ in runs]
+        self._runs = runs
+        self._counts = list(accumulate((n for _, _, n in runs), initial=0))  # paired before each run
+
+    def _before(self, t: int, starts: list[int], side: int) -> int:
+        """How many indexes before ``t`` are paired (on side 0: a, 1: b)."""
+        k = bisect_right(starts, t) - 1
+        if k < 0:
+            return 0
+        run = self._runs[k]
+        return self._counts[k] + min(t - run[side], run[2])
 
     def same_place(self, ta: int, tb: int) -> bool:
         """Whether local index ``ta`` of a and ``tb`` of b are the same place in the code:
@@ -130,15 +165,7 @@ class _Correspondence:
             return False
         if pb < 0 and not _first_of_gap(self.partner_b, tb):
             return False
-        return self.before_a[ta] == self.before_b[tb]
-
-
-def _paired_before(partner: list[int]) -> list[int]:
-    out, count = [], 0
-    for p in partner:
-        out.append(count)
-        count += p >= 0
-    return out
+        return self._before(ta, self._starts_a, 0) == self._before(tb, self._starts_b, 1)
 
 
 def _first_of_gap(partner: list[int], t: int) -> bool:
@@ -164,11 +191,19 @@ def _local(side: FunctionSide, slot: int) -> int | None:
 
 def _helpers(program: Program | None) -> Counter[str]:
     out: Counter[str] = Counter()
-    for insn in program.instructions if program is not None else ():
-        call = insn.call
-        if call is not None and call.kind is not CallKind.SUBPROG and call.name:
+    calls = [c for c in map(_CALL, program.instructions) if c is not None] if program is not None else []
+    for call in calls:
+        if call.kind is not CallKind.SUBPROG and call.name:
             out[call.name] += 1
     return out
+
+
+def _special(insns: Sequence[Instruction]) -> list[int]:
+    """Indexes of the instructions whose equality is more than their form's: jumps and
+    calls (their targets), map references (their maps)."""
+    moving = map(is_not, map(_REL, insns), repeat(None))
+    referencing = map(is_not, map(_MAP, insns), repeat(None))
+    return list(compress(range(len(insns)), map(or_, moving, referencing)))
 
 
 def diff_program(
@@ -191,20 +226,26 @@ def diff_program(
         _Aligned(fa, fb, _align_pair(fa, fb, table))
         for fa, fb in pair_by_name(sides_a, sides_b, lambda s: s.function.name)
     ]
-    pairs = [
-        (x.a.instructions[i], x.b.instructions[j])
-        for x in aligned
+    corrs = [
+        _Correspondence(x.segments, len(x.a.instructions), len(x.b.instructions))
         if x.a is not None and x.b is not None
-        for i, j in x.rows
-        if i is not None and j is not None and x.a.instructions[i].map is not None
+        else None
+        for x in aligned
     ]
+    pairs: list[tuple[Instruction, Instruction]] = []
+    for x, corr in zip(aligned, corrs, strict=True):
+        if x.a is not None and x.b is not None and corr is not None:
+            ia, ib = x.a.instructions, x.b.instructions
+            refs = compress(range(len(ia)), map(_MAP, ia))
+            pairs.extend((ia[i], ib[corr.partner_a[i]]) for i in refs if corr.partner_a[i] >= 0)
     maps = MapCorrespondence(pairs, names_a, names_b)
     loc_a = Locator.of(a) if a is not None else None
     loc_b = Locator.of(b) if b is not None else None
     rows: list[InsnRow | EqualRun] = []
     deltas: list[FunctionDelta] = []
-    for x in aligned:
-        changed = _rows(x, maps, loc_a, loc_b, rows, hidden, strict)
+    writer = _RowWriter(rows)
+    for x, corr in zip(aligned, corrs, strict=True):
+        changed = _rows(x, corr, maps, loc_a, loc_b, writer, hidden, strict)
         na = len(x.a.instructions) if x.a is not None else None
         nb = len(x.b.instructions) if x.b is not None else None
         name = (x.a or x.b).function.name  # type: ignore[union-attr]
@@ -213,6 +254,7 @@ def diff_program(
             else Status.CHANGED if changed else Status.SAME
         )  # fmt: skip
         deltas.append(FunctionDelta(name, status, na, nb, changed))
+    writer.flush()
     helpers_a, helpers_b = _helpers(a), _helpers(b)
     calls = {n: (helpers_a[n], helpers_b[n]) for n in sorted(helpers_a.keys() | helpers_b.keys())}
     differs = any(isinstance(r, InsnRow) and r.op is not Op.EQUAL for r in rows)
@@ -234,58 +276,110 @@ def diff_program(
     )
 
 
+class _RowWriter:
+    """Appends rows, gathering plainly equal ones into ``EqualRun``s."""
+
+    def __init__(self, out: list[InsnRow | EqualRun]) -> None:
+        self.out = out
+        self.run_a = self.run_b = self.run_n = 0  # the equal stretch being gathered
+
+    def equal(self, ga: int, gb: int, n: int) -> None:
+        if n <= 0:
+            return
+        if self.run_n and self.run_a + self.run_n == ga and self.run_b + self.run_n == gb:
+            self.run_n += n
+        else:
+            self.flush()
+            self.run_a, self.run_b, self.run_n = ga, gb, n
+
+    def row(self, row: InsnRow) -> None:
+        self.flush()
+        self.out.append(row)
+
+    def flush(self) -> None:
+        if self.run_n:
+            self.out.append(EqualRun(self.run_a, self.run_b, self.run_n))
+            self.run_n = 0
+
+
 def _rows(
     x: _Aligned,
+    corr: _Correspondence | None,
     maps: MapCorrespondence,
     loc_a: Locator | None,
     loc_b: Locator | None,
-    out: list[InsnRow | EqualRun],
+    out: _RowWriter,
     hidden: Counter[str],
     strict: bool,
 ) -> int:
-    """Append the rows of one function pair to ``out``; returns how many differ."""
+    """Write the rows of one function pair; returns how many differ."""
     fa, fb = x.a, x.b
-    corr = (
-        _Correspondence(x.rows, len(fa.instructions), len(fb.instructions))
-        if fa is not None and fb is not None
-        else None
-    )
     changed = 0
-    for i, j in x.rows:
-        ga = fa.start_index + i if fa is not None and i is not None else None
-        gb = fb.start_index + j if fb is not None and j is not None else None
-        if ga is None or gb is None:
-            changed += 1
-            side_a = loc_a.side(ga) if loc_a is not None and ga is not None else None
-            side_b = loc_b.side(gb) if loc_b is not None and gb is not None else None
-            out.append(InsnRow(Op.DELETE if gb is None else Op.INSERT, side_a, side_b))
+    start_a = fa.start_index if fa is not None else 0
+    start_b = fb.start_index if fb is not None else 0
+    special = _special(fa.instructions) if fa is not None and fb is not None else []
+    for paired, i1, i2, j1, j2 in x.segments:
+        if not paired:
+            changed += (i2 - i1) + (j2 - j1)
+            for i in range(i1, i2):
+                side = loc_a.side(start_a + i) if loc_a is not None else None
+                out.row(InsnRow(Op.DELETE, side, None))
+            for j in range(j1, j2):
+                side = loc_b.side(start_b + j) if loc_b is not None else None
+                out.row(InsnRow(Op.INSERT, None, side))
             continue
         assert fa is not None and fb is not None and corr is not None and loc_a and loc_b
-        ia, ib = fa.instructions[i], fb.instructions[j]  # type: ignore[index]
-        classes: tuple[str, ...] = ()
-        rules: tuple[str, ...] = ()
-        if ia.text == ib.text and ia.opcode == ib.opcode and ia.target is None and ia.map is None:
-            pass  # the same text, nothing that moves: plainly equal
+        ia, ib = fa.instructions, fb.instructions
+        if list(map(_FORM, ia[i1:i2])) == list(map(_FORM, ib[j1:j2])):
+            # the same forms all along: plainly equal but where a target or a map may differ
+            todo = special[bisect_left(special, i1) : bisect_left(special, i2)]
         else:
-            classes, rules = classify(ia, ib, fa, fb, maps, _targets_match(ia, ib, fa, fb, corr))
-        if rules:
-            hidden.update(rules)
-        if not classes and not rules and ia.text == ib.text and ia.opcode == ib.opcode:
-            last = out[-1] if out else None
-            if isinstance(last, EqualRun) and (last.a_index + last.count, last.b_index + last.count) == (
-                ga,
-                gb,
-            ):
-                out[-1] = EqualRun(last.a_index, last.b_index, last.count + 1)
-            else:
-                out.append(EqualRun(ga, gb, 1))
-            continue
-        if strict and rules:
-            classes, rules = classes + rules, ()
-        if classes:
-            changed += 1
-            marks_a, marks_b = text_marks(loc_a.side(ga).text, loc_b.side(gb).text)
-            out.append(InsnRow(Op.CHANGE, loc_a.side(ga, marks_a), loc_b.side(gb, marks_b), classes, rules))
-        else:
-            out.append(InsnRow(Op.EQUAL, loc_a.side(ga), loc_b.side(gb), (), rules))
+            todo = list(range(i1, i2))  # paired by a coarse key: row by row
+        at = i1
+        for i in todo:
+            j = j1 + (i - i1)
+            out.equal(start_a + at, start_b + j1 + (at - i1), i - at)
+            at = i + 1
+            if _jump_in_place(ia[i], ib[j], fa, fb, corr):
+                out.equal(start_a + i, start_b + j, 1)
+                continue
+            changed += _pair_row(ia[i], ib[j], start_a + i, start_b + j, fa, fb, corr, maps, loc_a, loc_b,
+                                 out, hidden, strict)  # fmt: skip
+        out.equal(start_a + at, start_b + j1 + (at - i1), i2 - at)
     return changed
+
+
+def _jump_in_place(a: Instruction, b: Instruction, fa: FunctionSide, fb: FunctionSide,
+                   corr: _Correspondence) -> bool:  # fmt: skip
+    """Whether ``a`` and ``b`` are one jump (the same form) to corresponding places."""
+    form = a.form
+    if form is not b.form or form.rel is None or form.op in ("call", "ld_imm64"):
+        return False
+    ta = fa.index_of.get(a.slot + 1 + form.rel)
+    tb = fb.index_of.get(b.slot + 1 + form.rel)
+    return ta is not None and tb is not None and corr.same_place(ta, tb)
+
+
+def _pair_row(ia: Instruction, ib: Instruction, ga: int, gb: int, fa: FunctionSide, fb: FunctionSide,
+              corr: _Correspondence, maps: MapCorrespondence, loc_a: Locator, loc_b: Locator,
+              out: _RowWriter, hidden: Counter[str], strict: bool) -> int:  # fmt: skip
+    """Write the row of a paired instruction; 1 if it differs, else 0."""
+    classes: tuple[str, ...] = ()
+    rules: tuple[str, ...] = ()
+    if ia.text == ib.text and ia.opcode == ib.opcode and ia.target is None and ia.map is None:
+        pass  # the same text, nothing that moves: plainly equal
+    else:
+        classes, rules = classify(ia, ib, fa, fb, maps, _targets_match(ia, ib, fa, fb, corr))
+    if rules:
+        hidden.update(rules)
+    if not classes and not rules and ia.text == ib.text and ia.opcode == ib.opcode:
+        out.equal(ga, gb, 1)
+        return 0
+    if strict and rules:
+        classes, rules = classes + rules, ()
+    if classes:
+        marks_a, marks_b = text_marks(loc_a.side(ga).text, loc_b.side(gb).text)
+        out.row(InsnRow(Op.CHANGE, loc_a.side(ga, marks_a), loc_b.side(gb, marks_b), classes, rules))
+        return 1
+    out.row(InsnRow(Op.EQUAL, loc_a.side(ga), loc_b.side(gb), (), rules))
+    return 0

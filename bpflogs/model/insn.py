@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 __all__ = [
@@ -306,6 +307,9 @@ class OpcodeBytes:
         return self.indent + " ".join(f"{b:02x}" for b in self.data) + self.trailing
 
 
+_OP = attrgetter("form.op")
+
+
 @dataclass(frozen=True, slots=True)
 class Function:
     """A (sub)function: from its first slot up to the next function's."""
@@ -334,7 +338,8 @@ class Program:
 
     @property
     def slots(self) -> int:
-        return sum(i.slots for i in self.instructions)
+        """How many slots the instructions take (an LD_IMM64 takes two)."""
+        return len(self.instructions) + list(map(_OP, self.instructions)).count("ld_imm64")
 
     def at(self, slot: int) -> Instruction | None:
         """The instruction starting at ``slot``."""
