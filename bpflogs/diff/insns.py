@@ -14,6 +14,7 @@ from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import compress
 from operator import attrgetter
 from typing import Any
 
@@ -58,6 +59,19 @@ class FunctionSide:
     callee: Mapping[int, str]  # slot of a function start -> function name (whole program)
     map_names: Mapping[int, str]  # map id -> map name, where the capture knows it
     index_of: Mapping[int, int]  # slot -> index in this function's instructions
+    forms: list[InsnForm]  # the form of each instruction
+    form_ids: list[int]  # their ids (a big function has few forms, each shared by many)
+    distinct: dict[int, InsnForm]  # id -> form, each form once
+
+    @classmethod
+    def of(cls, function: Function, start_index: int, callee: Mapping[int, str],
+           map_names: Mapping[int, str]) -> FunctionSide:  # fmt: skip
+        insns = function.instructions
+        forms = list(map(_FORM, insns))
+        ids = list(map(id, forms))
+        index_of = SlotIndex(list(map(_SLOT, insns)))
+        return cls(function, start_index, callee, map_names, index_of, forms, ids,
+                   dict(zip(ids, forms, strict=True)))  # fmt: skip
 
     @property
     def instructions(self) -> tuple[Instruction, ...]:
@@ -69,15 +83,19 @@ class FunctionSide:
             return insn.call.function
         return self.callee.get(insn.target) if insn.target is not None else None
 
+    def special(self) -> list[int]:
+        """Indexes of the instructions whose equality is more than their form's: jumps and
+        calls (their targets), map references (their maps)."""
+        moving = {i for i, f in self.distinct.items() if f.rel is not None or f.map is not None}
+        return list(compress(range(len(self.form_ids)), map(moving.__contains__, self.form_ids)))
+
     def keys(self, keys: KeyTable) -> list[int]:
         """The alignment keys, as small ints from ``keys`` (one table for both programs)."""
-        insns = self.instructions
-        forms = list(map(_FORM, insns))
-        # a key follows from the instruction's form alone (one key per form: a big program
-        # has few), but for a map reference (this side's map names) and a pseudo-call or
-        # subprog load (the function it targets)
+        # a key follows from the instruction's form alone (one key per form), but for a map
+        # reference (this side's map names) and a pseudo-call or subprog load (the
+        # function it targets)
         by_form, mine = keys.by_form, {}
-        for ident, form in dict(zip(map(id, forms), forms, strict=True)).items():
+        for ident, form in self.distinct.items():
             if ident in by_form or (form.rel is not None and form.op in ("call", "ld_imm64")):
                 continue
             key = keys.intern(insn_key(Instruction(0, form), self))
@@ -86,18 +104,19 @@ class FunctionSide:
                 keys.forms.append(form)  # kept alive while its id is a key
             else:
                 mine[ident] = key
-        out = list(map({**by_form, **mine}.get, map(id, forms)))
+        out = list(map({**by_form, **mine}.get, self.form_ids))
         k = 0
         while True:
             try:
                 k = out.index(None, k)
             except ValueError:
                 return out  # type: ignore[return-value]
-            out[k] = keys.intern(insn_key(insns[k], self))
+            out[k] = keys.intern(insn_key(self.instructions[k], self))
             k += 1
 
 
 _FORM = attrgetter("form")
+_SLOT = attrgetter("slot")
 
 
 class SlotIndex(Mapping[int, int]):

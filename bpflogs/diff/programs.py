@@ -13,8 +13,8 @@ from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import accumulate, compress, repeat
-from operator import attrgetter, is_not, or_
+from itertools import accumulate, compress
+from operator import attrgetter
 from typing import TypeVar
 
 from bpflogs.diff.align import blocks, runs
@@ -23,7 +23,6 @@ from bpflogs.diff.insns import (
     FunctionSide,
     KeyTable,
     MapCorrespondence,
-    SlotIndex,
     classify,
     text_marks,
 )
@@ -86,21 +85,16 @@ class _Aligned:
     segments: list[Segment]
 
 
-_SLOT = attrgetter("slot")
-_FORM = attrgetter("form")
 _CALL = attrgetter("form.call")
 _MAP = attrgetter("form.map")
-_REL = attrgetter("form.rel")
 
 
 def _sides(program: Program, map_names: Mapping[int, str]) -> list[FunctionSide]:
     callee = {f.start: f.name for f in program.functions}
     out, index = [], 0
     for function in program.functions:
-        insns = function.instructions
-        index_of = SlotIndex(list(map(_SLOT, insns)))
-        out.append(FunctionSide(function, index, callee, map_names, index_of))
-        index += len(insns)
+        out.append(FunctionSide.of(function, index, callee, map_names))
+        index += len(function.instructions)
     return out
 
 
@@ -196,14 +190,6 @@ def _helpers(program: Program | None) -> Counter[str]:
         if call.kind is not CallKind.SUBPROG and call.name:
             out[call.name] += 1
     return out
-
-
-def _special(insns: Sequence[Instruction]) -> list[int]:
-    """Indexes of the instructions whose equality is more than their form's: jumps and
-    calls (their targets), map references (their maps)."""
-    moving = map(is_not, map(_REL, insns), repeat(None))
-    referencing = map(is_not, map(_MAP, insns), repeat(None))
-    return list(compress(range(len(insns)), map(or_, moving, referencing)))
 
 
 def diff_program(
@@ -317,7 +303,7 @@ def _rows(
     changed = 0
     start_a = fa.start_index if fa is not None else 0
     start_b = fb.start_index if fb is not None else 0
-    special = _special(fa.instructions) if fa is not None and fb is not None else []
+    special = fa.special() if fa is not None and fb is not None else []
     for paired, i1, i2, j1, j2 in x.segments:
         if not paired:
             changed += (i2 - i1) + (j2 - j1)
@@ -330,7 +316,7 @@ def _rows(
             continue
         assert fa is not None and fb is not None and corr is not None and loc_a and loc_b
         ia, ib = fa.instructions, fb.instructions
-        if list(map(_FORM, ia[i1:i2])) == list(map(_FORM, ib[j1:j2])):
+        if fa.forms[i1:i2] == fb.forms[j1:j2]:
             # the same forms all along: plainly equal but where a target or a map may differ
             todo = special[bisect_left(special, i1) : bisect_left(special, i2)]
         else:

@@ -193,14 +193,12 @@ class CaptureStream:
             if dump is not None and not blanks and dump.add_insn(number, text):
                 if back:
                     continue
-                # most lines of a big dump are instructions: read them in a loop of their own
-                add = dump.add_insn
-                for number, text in lines:
-                    if not add(number, text):
-                        break
-                else:
-                    self.lines = number
+                # most lines of a big dump are instructions: the dump reads them in a loop of its own
+                stop = dump.read_insns(lines)
+                if stop is None:
+                    self.lines = dump.records[-1].line
                     continue
+                number, text = stop
                 self.lines = number
             if _XLATED.match(text):
                 if blanks:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, cast
@@ -609,22 +609,34 @@ class DumpReader:
     def add_insn(self, number: int, text: str) -> bool:
         """Read ``text`` if it is an instruction line in its common spelling (most lines of
         a dump are); False, with nothing read, otherwise."""
-        line = _INSN_LINE.fullmatch(text)
-        if line is None:
-            return False
-        rest = line.group(3)
-        form = _FORMS.get(rest) or insn_form(rest)
-        if form is None:
-            return False
-        slot = int(line.group(2))
-        record = m.insn_line(number, text, slot, form)
-        if not (slot and self._plain):  # a program's first, or one with lines to attach
-            return self._add_record(record)
-        self.records.append(record)
-        self._insns.append(record.insn)
-        if slot >= 1000:
-            self._wide.add(text[:1])
-        return True
+        return self.read_insns(iter(((number, text),))) is None
+
+    def read_insns(self, lines: Iterator[tuple[int, str]]) -> tuple[int, str] | None:
+        """Read instruction lines (in their common spelling) from ``lines`` up to the first
+        line that is none, which is returned unread; None when ``lines`` ran out.
+
+        The loop of a big dump: what it needs is bound to local names."""
+        fullmatch, known, make = _INSN_LINE.fullmatch, _FORMS.get, m.insn_line
+        add_record, add_insn, add_wide = self.records.append, self._insns.append, self._wide.add
+        for number, text in lines:
+            line = fullmatch(text)
+            if line is None:
+                return number, text
+            indent, index, rest = line.groups()
+            form = known(rest) or insn_form(rest)
+            if form is None:
+                return number, text
+            slot = int(index)
+            record = make(number, text, slot, form)
+            if not (slot and self._plain):  # a program's first, or one with lines to attach
+                self._add_record(record)
+                add_insn, add_wide = self._insns.append, self._wide.add  # a new program's own
+                continue
+            add_record(record)
+            add_insn(record.insn)
+            if slot >= 1000:
+                add_wide(indent[:1])
+        return None
 
     def add(self, number: int, text: str) -> None:
         """Read any line of a dump (one that is none becomes an ``Unparsed`` record)."""
@@ -666,7 +678,7 @@ class DumpReader:
                 self._sources.extend((insn.slot, s) for s in self._pending_sources)
                 self._pending_sources = []
             if insn.slot >= 1000:
-                self._wide.add(record.text[:1])
+                self._wide.add(record.text[:1])  # " " or a digit
         elif kind is m.SourceLine:
             self._pending_sources.append(record)  # type: ignore[arg-type]
         elif kind is m.FunctionHeader:
@@ -700,6 +712,7 @@ class DumpReader:
         name = (header.name if header and header.name else None) or self.name
         if name is None:
             name = next(iter(heads.values())).name if heads else "prog"
+        # a line of a slot >= 1000 starts with a space (space4) or with its index (width4)
         indents = {"space4" if first == " " else "width4" for first in self._wide}
         assert self._first is not None
         self.programs.append(
