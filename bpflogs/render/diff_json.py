@@ -18,6 +18,7 @@ from bpflogs.diff.result import (
     InsnSide,
     ProgramDiff,
     ProgramSide,
+    Status,
 )
 from bpflogs.render.json_text import dumps
 
@@ -81,15 +82,28 @@ def _calls(calls: tuple[CallDiff, ...], out: TextIO) -> None:
         out.write("[]")
         return
     written: dict[int, tuple[tuple[AttrChange, ...], str]] = {}
+    heads: dict[tuple[Status, str, str, bool], str] = {}  # a loop's calls share their identity
     lines = []
     for call in calls:
         known = written.get(id(call.changes))
         if known is None or known[0] is not call.changes:
             known = (call.changes, dumps([_change(c) for c in call.changes]))
             written[id(call.changes)] = known
-        head = dumps(_call(call, changes=False))
-        lines.append(f'  {head[:-1]}, "changes": {known[1]}}}')
+        ident = (call.status, call.command, call.key, call.probe)
+        head = heads.get(ident)
+        if head is None:
+            head = heads[ident] = dumps(_call(call, changes=False)).split(', "a": ', 1)[0]
+        sides = f'"a": {_side_text(call.a)}, "b": {_side_text(call.b)}'
+        lines.append(f'  {head}, {sides}, "changes": {known[1]}}}')
     out.write("[\n" + ",\n".join(lines) + "\n ]")
+
+
+def _side_text(side: CallSide | None) -> str:
+    """``_call_side`` as JSON text (two ints: no escaping to do)."""
+    if side is None:
+        return "null"
+    pid = "null" if side.pid is None else int(side.pid)
+    return f'{{"line": {int(side.line)}, "pid": {pid}}}'
 
 
 def _lines(items: list[Any], out: TextIO, indent: str) -> None:
