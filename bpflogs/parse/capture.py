@@ -152,12 +152,16 @@ class CaptureStream:
         else:
             lines = itertools.chain(head, lines)
         logical = LogicalLines(self._strace_lines(lines))
+        queue, heap = self._queue, self._heap
         for item in logical:
             record = parse_line(item) if isinstance(item, LogicalLine) else item
             if self._on_complete is not None:
                 self._on_complete(record)
-            self._push(record)
             oldest = logical.oldest_open()
+            if oldest is None and not queue and not heap:
+                yield record  # the common case: nothing waits, nothing is held back
+                continue
+            self._push(record)
             if oldest is None or (self._queue and self._queue[0].line < oldest) or self._heap:
                 yield from self._ready(oldest)
         yield from self._ready(None)
