@@ -95,3 +95,32 @@ def test_a_block_repeated_many_times_aligns_on_keys_as_frequent_on_both_sides() 
     pairs = align(a, b)
     check(a, b, pairs)
     assert len(pairs) == len(a)  # every instruction of a found again
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_paired_counts_from_runs_equal_counting_one_by_one(seed: int) -> None:
+    """The jump-target correspondence counts paired indexes before an index from the runs
+    (by bisection); counted one by one it is the same."""
+    from bpflogs.diff.programs import _Correspondence
+
+    rng = random.Random(seed)
+    a = [rng.randrange(4) for _ in range(rng.randrange(1, 80))]
+    b = [rng.randrange(4) for _ in range(rng.randrange(1, 80))]
+    segments = [
+        (tag == "equal", i1, i2, j1, j2) for tag, i1, i2, j1, j2 in blocks(runs(a, b), len(a), len(b))
+    ]
+    corr = _Correspondence(segments, len(a), len(b))
+    for t in range(len(a)):
+        assert corr._before(t, corr._starts_a, 0) == sum(1 for p in corr.partner_a[:t] if p >= 0)
+    for t in range(len(b)):
+        assert corr._before(t, corr._starts_b, 1) == sum(1 for p in corr.partner_b[:t] if p >= 0)
+
+
+def test_slot_index_finds_slots_by_bisection() -> None:
+    from bpflogs.diff.insns import SlotIndex
+
+    index = SlotIndex([0, 1, 2, 4, 5, 7])  # LD_IMM64s at 2 and 5
+    assert [index.get(s) for s in range(9)] == [0, 1, 2, None, 3, 4, None, 5, None]
+    assert index[7] == 5 and len(index) == 6 and list(index) == [0, 1, 2, 4, 5, 7]
+    with pytest.raises(KeyError):
+        index[3]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bpflogs.parse.xlated import _record, parse_dump_line
+from bpflogs.parse.xlated import DumpReader, _record, parse_dump_line
 from bpflogs.read import open_source
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,3 +47,42 @@ def test_cached_forms_equal_whole_line_parses(path: Path) -> None:
 def test_line_forms(text: str) -> None:
     assert parse_dump_line(5, text) == _record(5, text)
     assert parse_dump_line(5, text) == _record(5, text)
+
+
+@pytest.mark.parametrize("path", dumps(), ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_the_bulk_loop_reads_a_dump_as_line_by_line_does(path: Path) -> None:
+    """``DumpReader.read_insns`` (the loop of a big dump) against ``add`` line by line: the
+    same records and the same programs, joined bytes, function headers and all."""
+    with open_source(path) as src:
+        lines = list(src.lines())
+    one = DumpReader(None)
+    for number, text in lines:
+        one.add(number, text)
+    bulk = DumpReader(None)
+    rest = iter(lines)
+    while (stop := bulk.read_insns(rest)) is not None:
+        bulk.add(*stop)
+    assert bulk.finish() == one.finish()
+
+
+def test_a_restart_at_slot_zero_in_the_bulk_loop_starts_a_program_with_its_header() -> None:
+    lines = [
+        "int f(struct xdp_md * ctx):",
+        "   0: (b7) r0 = 0",
+        "   1: (95) exit",
+        "int g(struct xdp_md * ctx):",
+        "; return 2;",
+        "   0: (b7) r0 = 2",
+        "   1: (95) exit",
+        "       95 00 00 00 00 00 00 00",
+    ]
+    reader = DumpReader(None)
+    rest = iter(enumerate(lines, 1))
+    while (stop := reader.read_insns(rest)) is not None:
+        reader.add(*stop)
+    records, programs = reader.finish()
+    assert [r.render() for r in records] == lines
+    assert [(p.name, p.line, len(p.instructions)) for p in programs] == [("f", 1, 2), ("g", 4, 2)]
+    assert [s.source for _, s in programs[1].sources] == ["return 2;"]
+    assert programs[1].instructions[-1].raw == bytes.fromhex("9500000000000000")
+    assert records[6].insn == programs[1].instructions[-1]  # type: ignore[union-attr]
