@@ -21,7 +21,7 @@ from bpflogs.api import parse_file, parse_lines, parse_text
 from bpflogs.diff import DiffResult, diff  # the function shadows the subpackage name, as sqlglot does
 from bpflogs.errors import BpflogsError, InputError, ParseError
 from bpflogs.model.capture import BpfObject, Capture, ObjectTable
-from bpflogs.model.insn import CallKind, Function, Instruction, MapRef, Program, Reg
+from bpflogs.model.insn import CallKind, Function, InsnForm, Instruction, MapRef, Program, Reg
 from bpflogs.model.records import (
     Blank,
     CallEnd,
@@ -54,6 +54,7 @@ __all__ = [
     "Exit",
     "Function",
     "InputError",
+    "InsnForm",
     "Instruction",
     "MapRef",
     "Message",

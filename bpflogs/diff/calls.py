@@ -126,7 +126,9 @@ def probes(calls: Sequence[Syscall], objects: ObjectTable) -> list[bool]:
     used: set[BpfObject] = set()
     for call, probe in zip(calls, shaped, strict=True):
         if not probe and call.command not in _PROBE_USES:
-            used.update(objects.paths(call).values())
+            refs = objects.refs.get(call.line)
+            if refs:
+                used.update(refs.values())
     out = []
     for call, probe in zip(calls, shaped, strict=True):
         created = objects.created_by(call) if probe else None

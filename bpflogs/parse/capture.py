@@ -253,6 +253,7 @@ class CaptureStream:
                         self.name,
                         number,
                     )
-                yield from end_dump()
+                if dump is not None or blanks:
+                    yield from end_dump()
                 yield number, text
         yield from end_dump()

@@ -83,11 +83,11 @@ def _physical(numbered: Iterable[tuple[int, str]], state: LogicalLines) -> Itera
         if not text.strip():
             yield Blank(number, (number,), text, (raw,) if text is not raw else ())
             continue
-        if _SUMMARY_HEADER.match(text):
+        if text.startswith("%") and _SUMMARY_HEADER.match(text):
             in_summary = True
             yield SummaryLine(number, (number,), text, (raw,) if text is not raw else ())
             continue
-        if not text.startswith("strace: "):
+        if "strace: Process" in text and not text.startswith("strace: "):
             glued = _GLUED.search(text)
             if glued is not None:
                 message = glued.group(0)
