@@ -124,3 +124,16 @@ def test_slot_index_finds_slots_by_bisection() -> None:
     assert index[7] == 5 and len(index) == 6 and list(index) == [0, 1, 2, 4, 5, 7]
     with pytest.raises(KeyError):
         index[3]
+
+
+def test_shared_start_and_end_found_by_slices_equal_counting_item_by_item() -> None:
+    from bpflogs.diff.align import _shared
+
+    rng = random.Random(11)
+    for _ in range(2000):
+        a = [rng.randrange(3) for _ in range(rng.randrange(60))]
+        b = a[: rng.randrange(len(a) + 1)] + [rng.randrange(3) for _ in range(rng.randrange(5))]
+        start = next((k for k, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+        assert _shared(a, b, 0, len(a), 0, len(b)) == start
+        ra, rb = a[::-1], b[::-1]
+        assert _shared(ra, rb, 0, len(ra), 0, len(rb), at_end=True) == start

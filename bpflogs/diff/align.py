@@ -34,11 +34,11 @@ def runs(a: Sequence[Hashable], b: Sequence[Hashable]) -> list[Run]:
     stack = [(0, len(a), 0, len(b))]
     while stack:
         alo, ahi, blo, bhi = stack.pop()
-        n = _common_prefix(a, b, alo, ahi, blo, bhi)
+        n = _shared(a, b, alo, ahi, blo, bhi)
         if n:
             found.append((alo, blo, n))
             alo, blo = alo + n, blo + n
-        n = _common_suffix(a, b, alo, ahi, blo, bhi)
+        n = _shared(a, b, alo, ahi, blo, bhi, at_end=True)
         if n:
             ahi, bhi = ahi - n, bhi - n
             found.append((ahi, bhi, n))
@@ -87,34 +87,19 @@ def blocks(matched: list[Run], n: int, m: int) -> list[Block]:
     return out
 
 
-def _common_prefix(
-    a: Sequence[Hashable], b: Sequence[Hashable], alo: int, ahi: int, blo: int, bhi: int
-) -> int:
-    """How many items the two regions share from their start (slices compared at C speed,
-    in growing steps, then halving)."""
+def _shared(a: Sequence[Hashable], b: Sequence[Hashable], alo: int, ahi: int, blo: int, bhi: int,
+            at_end: bool = False) -> int:  # fmt: skip
+    """How many items the two regions share from their start (or, ``at_end``, at their end):
+    slices compared at C speed, in growing steps, then halving."""
     limit = min(ahi - alo, bhi - blo)
     n, step = 0, 8
     while n < limit:
         k = min(step, limit - n)
-        if a[alo + n : alo + n + k] == b[blo + n : blo + n + k]:
-            n += k
-            step *= 2
-        elif k == 1:
-            break
+        if at_end:
+            same = a[ahi - n - k : ahi - n] == b[bhi - n - k : bhi - n]
         else:
-            step = max(1, k // 2)
-    return n
-
-
-def _common_suffix(
-    a: Sequence[Hashable], b: Sequence[Hashable], alo: int, ahi: int, blo: int, bhi: int
-) -> int:
-    """How many items the two regions share at their end."""
-    limit = min(ahi - alo, bhi - blo)
-    n, step = 0, 8
-    while n < limit:
-        k = min(step, limit - n)
-        if a[ahi - n - k : ahi - n] == b[bhi - n - k : bhi - n]:
+            same = a[alo + n : alo + n + k] == b[blo + n : blo + n + k]
+        if same:
             n += k
             step *= 2
         elif k == 1:
