@@ -123,16 +123,16 @@ def probes(calls: Sequence[Syscall], objects: ObjectTable) -> list[bool]:
         if found is None:
             found = known[id(attr)] = probe_shaped(c)
         shaped.append(found)
-    used: set[BpfObject] = set()
+    used: set[int] = set()  # ids of the objects used (one table: an object is one object)
     for call, probe in zip(calls, shaped, strict=True):
         if not probe and call.command not in _PROBE_USES:
             refs = objects.refs.get(call.line)
             if refs:
-                used.update(refs.values())
+                used.update(map(id, refs.values()))
     out = []
     for call, probe in zip(calls, shaped, strict=True):
         created = objects.created_by(call) if probe else None
-        out.append(probe and (created is None or created not in used))
+        out.append(probe and (created is None or id(created) not in used))
     return out
 
 
