@@ -516,8 +516,7 @@ def check_form(form: m.InsnForm) -> m.InsnForm:
 
     Also refines what only the bytes tell: a call with src_reg 2 is a kfunc.
     """
-    kept = [f for f in form.flags if not f.startswith(_CHECK_FLAG)]
-    flags = list(kept)
+    flags = [f for f in form.flags if not f.startswith(_CHECK_FLAG)]
     changes: dict[str, Any] = {}
     if form.opcode is not None:
         expected = _expected(form)
@@ -609,7 +608,8 @@ class DumpReader:
     def add_insn(self, number: int, text: str) -> bool:
         """Read ``text`` if it is an instruction line in its common spelling (most lines of
         a dump are); False, with nothing read, otherwise."""
-        return self.read_insns(iter(((number, text),))) is None
+        record = insn_line(number, text)
+        return record is not None and self._add_record(record)
 
     def read_insns(self, lines: Iterator[tuple[int, str]]) -> tuple[int, str] | None:
         """Read instruction lines (in their common spelling) from ``lines`` up to the first
