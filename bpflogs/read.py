@@ -15,7 +15,7 @@ import sys
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, BinaryIO, cast
+from typing import Any, BinaryIO, Protocol, cast
 
 from bpflogs.errors import InputError
 
@@ -37,10 +37,20 @@ _BINARY_MAGIC = {
 _CONTROL = bytes(b for b in range(32) if b not in (9, 10, 11, 12, 13, 27))
 
 
+class Readable(Protocol):
+    """What a Source reads from: a buffered binary stream (a file, gzip, xz)."""
+
+    def read1(self, size: int, /) -> bytes: ...
+
+    def peek(self, size: int, /) -> bytes: ...
+
+    def close(self) -> None: ...
+
+
 class Source:
     """A capture opened for reading, yielding numbered lines."""
 
-    def __init__(self, name: str, stream: io.BufferedReader, max_line: int = DEFAULT_MAX_LINE) -> None:
+    def __init__(self, name: str, stream: Readable, max_line: int = DEFAULT_MAX_LINE) -> None:
         self.name = name
         self._stream = stream
         self._max_line = max_line
@@ -163,11 +173,13 @@ def open_source(source: str | Path | BinaryIO, max_line: int = DEFAULT_MAX_LINE)
         head = buffered.peek(8)[:8]
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror or exc}", name) from None
-    stream: io.BufferedReader
+    # the decompressing readers are buffered themselves: their read1 gives what is
+    # decompressed so far, so a truncated stream still gives every line before the damage
+    stream: Readable
     if head.startswith(_GZIP):
-        stream = io.BufferedReader(cast(Any, gzip.GzipFile(fileobj=buffered, mode="rb")))
+        stream = gzip.GzipFile(fileobj=buffered, mode="rb")
     elif head.startswith(_XZ):
-        stream = io.BufferedReader(cast(Any, lzma.LZMAFile(buffered, mode="rb")))  # noqa: SIM115
+        stream = lzma.LZMAFile(buffered, mode="rb")  # noqa: SIM115
     else:
         stream = buffered
     try:

@@ -178,6 +178,17 @@ def test_truncated_compressed_capture(
     with pytest.raises(InputError) as exc:
         bpflogs.parse_file(path)
     assert exc.value.path == str(path) and "truncated" in str(exc.value)
+    # the line named is where the damage is: every line before it could be read
+    readable = packed[: int(len(packed) * keep)]
+    raw = io.BytesIO(readable)
+    got = b""
+    with gzip.GzipFile(fileobj=raw) if suffix == ".gz" else lzma.LZMAFile(raw) as stream:
+        try:
+            while chunk := stream.read1(4096):
+                got += chunk
+        except (EOFError, lzma.LZMAError):
+            pass
+    assert exc.value.line == got.count(b"\n") + 1
 
 
 # ---------------------------------------------------------------------------------- strict mode
