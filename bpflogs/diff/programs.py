@@ -42,7 +42,6 @@ __all__ = ["diff_program", "pair_by_name"]
 
 T = TypeVar("T")
 
-Pair = tuple[int | None, int | None]  # local instruction indexes of one row
 
 
 def pair_by_name(
@@ -337,13 +336,12 @@ def _rows(
 
 def _jump_in_place(a: Instruction, b: Instruction, fa: FunctionSide, fb: FunctionSide,
                    corr: _Correspondence) -> bool:  # fmt: skip
-    """Whether ``a`` and ``b`` are one jump (the same form) to corresponding places."""
+    """Whether ``a`` and ``b`` are one jump (the same form) to corresponding places: a plainly
+    equal row, without classifying it."""
     form = a.form
     if form is not b.form or form.rel is None or form.op in ("call", "ld_imm64"):
         return False
-    ta = fa.index_of.get(a.slot + 1 + form.rel)
-    tb = fb.index_of.get(b.slot + 1 + form.rel)
-    return ta is not None and tb is not None and corr.same_place(ta, tb)
+    return _targets_match(a, b, fa, fb, corr)
 
 
 def _pair_row(ia: Instruction, ib: Instruction, ga: int, gb: int, fa: FunctionSide, fb: FunctionSide,
