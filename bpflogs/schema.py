@@ -666,8 +666,8 @@ _COMMAND_LIST: tuple[CommandSpec, ...] = (
             _insns("insns"),
             _str("license"),
             _int("log_level"),
-            # d.1: drop when the loader sizes it dynamically (libbpf's retry does)
-            _hidden("log_size", Kind.SIZE, _ENV, "verifier"),
+            # what the loader asks for, like log_level (log_true_size is the kernel's answer)
+            _size("log_size"),
             # printed at entry: a previous attempt's log, never this call's
             _hidden("log_buf", Kind.STRING, _ENV, "verifier"),
             _hidden("kern_version", Kind.INT, _ENV, "kernel-version"),
@@ -819,7 +819,7 @@ _COMMAND_LIST: tuple[CommandSpec, ...] = (
             _str("btf"),
             _ptr("btf_log_buf"),
             _size("btf_size"),
-            _hidden("btf_log_size", Kind.SIZE, _ENV, "verifier"),
+            _size("btf_log_size"),  # asked for by the loader, like btf_log_level
             _int("btf_log_level"),
             _hidden("btf_log_true_size", Kind.SIZE, _ENV, "verifier", exit=True),
             _flags("btf_flags", "file_flags", exit=True),
