@@ -4,12 +4,15 @@ The alignment key of an instruction is its opcode and operands with what moves
 between runs masked: jump and pseudo-call offsets (the targets are compared after
 alignment instead), map ids (maps are compared through a correspondence built from
 the alignment, or by name where the capture names them), helper ``#N`` offsets,
-subprogram tags and raw kernel addresses (xlated.md section 3).
+subprogram tags and raw kernel addresses (xlated.md section 3). Where both sides have
+the instruction's bytes, they are compared field by field too: a field that differs
+where the texts show the same (or show nothing) is an ``encoding`` change.
 """
 
 from __future__ import annotations
 
 import re
+import struct
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
@@ -27,13 +30,15 @@ __all__ = [
     "MapCorrespondence",
     "SlotIndex",
     "classify",
+    "encoding_differs",
     "COARSE_TIERS",
     "insn_key",
     "text_marks",
 ]
 
-# the change classes, in the order they are reported
-CLASSES = ("opcode", "register", "immediate", "offset", "call-target", "map", "jump-target")
+# the change classes, in the order they are reported; ``encoding``: the bytes differ where
+# the texts show the same (opcodes mode, bpftool JSON)
+CLASSES = ("opcode", "register", "immediate", "offset", "call-target", "map", "jump-target", "encoding")
 
 _KERNEL_ADDRESS = 0xFFFF_0000_0000_0000
 
@@ -261,7 +266,7 @@ def classify(
     if moves_a or moves_b:
         if not targets_match:
             classes.add("call-target" if a.op == "call" or b.op == "call" else "jump-target")
-        elif (a.off, a.imm) != (b.off, b.imm):
+        elif a.form.rel != b.form.rel:  # the offset the text shows, whatever field holds it
             hidden.add("jump-offsets")
         if a.call is not None and b.call is not None and a.call.suffix != b.call.suffix:
             hidden.add("subprog-tags")
@@ -297,12 +302,92 @@ def classify(
             classes.add("offset")
     if (a.size, a.signed, a.cond) != (b.size, b.signed, b.cond) and "opcode" not in classes:
         classes.add("opcode")
+    if a.raw is not None and b.raw is not None and a.raw != b.raw and encoding_differs(a, b):
+        classes.add("encoding")
     if not classes and not hidden and a.text != b.text:
         if a.op in ("unknown", "bug") or b.op in ("unknown", "bug"):
             classes.add("opcode")  # a form bpflogs does not decode: the text is all there is
         else:
             hidden.add("formatting")  # same fields, another bpftool's spelling
     return tuple(c for c in CLASSES if c in classes), tuple(sorted(hidden))
+
+
+# The fields of an instruction's bytes: code, dst_reg, src_reg, off, imm, and for an
+# LD_IMM64 the second slot's first four bytes and its imm (the upper half of the constant).
+_FIELDS = ("code", "dst", "src", "off", "imm", "next", "imm_hi")
+_MOVES = object()  # a field that encodes what is compared by correspondence or a rule
+
+
+def _byte_fields(raw: bytes) -> tuple[int | None, ...]:
+    """The fields of 8 or 16 instruction bytes (None: not there); another length: the bytes."""
+    if len(raw) not in (8, 16):
+        return (raw, None, None, None, None, None, None)  # type: ignore[return-value]
+    code, regs, off, imm = struct.unpack_from("<BBhi", raw)
+    nxt = hi = None
+    if len(raw) == 16:
+        nxt, hi = struct.unpack_from("<Ii", raw, 8)
+    return (code, regs & 0x0F, regs >> 4, off, imm, nxt, hi)
+
+
+_ALU_OFF = frozenset(("div", "mod", "mov", "movsx", "addr_space_cast", "percpu_addr"))
+_NO_SRC = frozenset(("neg", "le", "be", "bswap"))
+
+
+def _shown(insn: Instruction) -> tuple[object, ...]:
+    """What the text of ``insn`` says of each byte field (``_FIELDS``): a value, None where
+    the text does not show the field, ``_MOVES`` where a rule or the alignment compares it
+    (jump and call offsets, helper numbers, map ids, kernel addresses)."""
+    form = insn.form
+    op = form.op
+    if op == "unknown":  # a text bpflogs does not read: it shows what it shows, all of it
+        return (_opcode(insn), *([form.text] * 6))
+    if op == "bug":  # "BUG_alu64_d7": the code, nothing else
+        return (_opcode(insn), None, None, None, None, None, None)
+    dst: object = form.dst.number if form.dst is not None else None
+    src: object = form.src.number if form.src is not None and op not in _NO_SRC else None
+    off: object = form.off
+    imm: object = form.imm
+    nxt: object = None
+    hi: object = None
+    if form.call is not None:
+        src = form.call.kind.value  # helper, kfunc, pseudo-call: src_reg 0, 2, 1
+        imm = _MOVES  # the helper's #N, a kfunc's BTF id, a pseudo-call's offset or index
+        off = _MOVES if form.call.kind is CallKind.SUBPROG else None
+    elif op == "ld_imm64":
+        ref = form.map
+        if ref is not None:
+            src = ("map", ref.value, ref.index is not None)
+            imm = _MOVES if ref.id is not None else ref.index
+            hi = ref.offset if ref.value else None
+        elif form.rel is not None:  # subprog[+N]: the offset, then the subprogram's index
+            src, imm, hi = "func", _MOVES, _MOVES
+        elif _is_kernel_address(insn):
+            src, imm, hi = 0, _MOVES, _MOVES
+        else:
+            value = (form.imm or 0) & 0xFFFF_FFFF_FFFF_FFFF
+            src, imm, hi = 0, value & 0xFFFF_FFFF, value >> 32
+    elif form.rel is not None:  # a jump: the offset is compared through the alignment
+        if op == "gotol":
+            imm, off = _MOVES, None
+        else:
+            off = _MOVES
+    elif form.cls in ("alu", "alu64"):
+        off = (op, form.signed, form.size) if op in _ALU_OFF else None
+    if op in ("atomic_add", "atomic_or", "atomic_and", "atomic_xor", "fetch_add", "fetch_or",
+              "fetch_and", "fetch_xor", "xchg", "cmpxchg", "load_acquire", "store_release"):  # fmt: skip
+        imm = op
+    return (_opcode(insn), dst, src, off, imm, nxt, hi)
+
+
+def encoding_differs(a: Instruction, b: Instruction) -> bool:
+    """Whether the bytes of ``a`` and ``b`` differ in a field their texts show the same (or
+    do not show): a difference only the encoding tells. Fields a rule compares do not count."""
+    assert a.raw is not None and b.raw is not None
+    shown_a, shown_b = _shown(a), _shown(b)
+    for ra, rb, sa, sb in zip(_byte_fields(a.raw), _byte_fields(b.raw), shown_a, shown_b, strict=True):
+        if ra != rb and sa is not _MOVES and sb is not _MOVES and sa == sb:
+            return True
+    return False
 
 
 _TOKEN = re.compile(r"\w+|\s+|[^\w\s]")

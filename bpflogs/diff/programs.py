@@ -1,10 +1,12 @@
 """Programs of two runs paired and aligned instruction by instruction.
 
-Programs pair by name, then by load order; their functions pair by name. Each function
-pair is aligned on the masked instruction key (``insns.insn_key``); what stays unmatched
-in a gap is aligned again on a coarse key (the operation), and those pairs become
-changed rows, the rest inserts and deletes. Jumps are then checked against the
-alignment: a jump is equal when its target corresponds to the other side's target.
+Programs pair by name, then (what is left) by shape: type, main signature, helpers;
+their functions pair by name. Each function pair is aligned on the masked instruction
+key (``insns.insn_key``); what stays unmatched in a gap is aligned again on a coarse
+key (the operation), and those pairs become changed rows, the rest inserts and deletes.
+Jumps are then checked against the alignment: a jump is equal when its target
+corresponds to the other side's target.
+Paired instructions whose source annotations differ are equal after ``source-lines``.
 """
 
 from __future__ import annotations
@@ -36,19 +38,21 @@ from bpflogs.diff.result import (
     ProgramSide,
     Status,
 )
-from bpflogs.model.insn import CallKind, Instruction, Program
+from bpflogs.model.insn import CallKind, Function, Instruction, Program
 
-__all__ = ["diff_program", "pair_by_name"]
+__all__ = ["diff_program", "pair_by_name", "program_shape"]
 
 T = TypeVar("T")
 
 
-
 def pair_by_name(
-    a: Sequence[T], b: Sequence[T], name: Callable[[T], str], leftovers: bool = False
-) -> list[tuple[T | None, T | None]]:
+    a: Sequence[T], b: Sequence[T], name: Callable[[T], str], leftovers: bool = False,
+    shape: Callable[[T], Hashable] | None = None,
+) -> list[tuple[T | None, T | None]]:  # fmt: skip
     """Items paired by name (the k-th of a name with the k-th of it), in a's order with
-    b's unpaired items after; with ``leftovers``, unpaired items then pair by position."""
+    b's unpaired items after; with ``leftovers``, unpaired items then pair in order when
+    their ``shape`` is the same (by default ``program_shape``: nothing pairs a program
+    with another that differs in type, main signature or helpers)."""
     by_name: dict[str, list[int]] = {}
     for j, item in enumerate(b):
         by_name.setdefault(name(item), []).append(j)
@@ -60,15 +64,53 @@ def pair_by_name(
     used = set(partner.values())
     lone_a = [i for i in range(len(a)) if i not in partner]
     lone_b = [j for j in range(len(b)) if j not in used]
-    if leftovers:
-        for i, j in zip(lone_a, lone_b, strict=False):
-            partner[i] = j
-        lone_b = lone_b[len(lone_a) :]
+    if leftovers and lone_a and lone_b:
+        key: Callable[[T], Hashable] = shape or program_shape
+        by_shape: dict[Hashable, list[int]] = {}
+        for j in lone_b:
+            by_shape.setdefault(key(b[j]), []).append(j)
+        for i in lone_a:
+            free = by_shape.get(key(a[i]))
+            if free:
+                partner[i] = free.pop(0)
+                used.add(partner[i])
+        lone_b = [j for j in lone_b if j not in used]
     out: list[tuple[T | None, T | None]] = [
         (item, b[partner[i]] if i in partner else None) for i, item in enumerate(a)
     ]
     out.extend((None, b[j]) for j in lone_b)
     return out
+
+
+def _function_name(side: FunctionSide) -> str:
+    return side.function.name
+
+
+def _function_shape(side: FunctionSide) -> Hashable:
+    """A main function renamed with its program pairs with the other main function of
+    the same signature; other functions pair by name only."""
+    if side.start_index != 0:
+        return object()  # equal to nothing
+    return _unnamed(side.function)
+
+
+def _unnamed(function: Function) -> str | None:
+    """The BTF signature of ``function`` without its name: ``int (struct __sk_buff * skb)``."""
+    if function.signature is None:
+        return None
+    head, paren, params = function.signature.partition("(")
+    head = head.rstrip()
+    return (head.removesuffix(function.name) if function.name else head).rstrip() + paren + params
+
+
+def program_shape(item: object) -> Hashable:
+    """What two programs of different names must share to be one program renamed: the
+    program type, the signature of the main function without its name, the helpers it
+    calls. What is no program has no shape: it pairs by name only."""
+    if not isinstance(item, Program):
+        return object()  # equal to nothing
+    signature = _unnamed(item.functions[0]) if item.functions else None
+    return (item.type, signature, frozenset(_helpers(item)))
 
 
 Segment = tuple[bool, int, int, int, int]  # (paired, a_lo, a_hi, b_lo, b_hi), local indexes
@@ -209,7 +251,7 @@ def diff_program(
     table = KeyTable()
     aligned = [
         _Aligned(fa, fb, _align_pair(fa, fb, table))
-        for fa, fb in pair_by_name(sides_a, sides_b, lambda s: s.function.name)
+        for fa, fb in pair_by_name(sides_a, sides_b, _function_name, True, _function_shape)
     ]
     corrs = [
         _Correspondence(x.segments, len(x.a.instructions), len(x.b.instructions))
@@ -229,8 +271,9 @@ def diff_program(
     rows: list[InsnRow | EqualRun] = []
     deltas: list[FunctionDelta] = []
     writer = _RowWriter(rows)
+    notes = (_Annotations(a), _Annotations(b)) if a is not None and b is not None else None
     for x, corr in zip(aligned, corrs, strict=True):
-        changed = _rows(x, corr, maps, loc_a, loc_b, writer, hidden, strict)
+        changed = _rows(x, corr, maps, loc_a, loc_b, writer, hidden, strict, notes)
         na = len(x.a.instructions) if x.a is not None else None
         nb = len(x.b.instructions) if x.b is not None else None
         name = (x.a or x.b).function.name  # type: ignore[union-attr]
@@ -296,6 +339,7 @@ def _rows(
     out: _RowWriter,
     hidden: Counter[str],
     strict: bool,
+    notes: tuple[_Annotations, _Annotations] | None = None,
 ) -> int:
     """Write the rows of one function pair; returns how many differ."""
     fa, fb = x.a, x.b
@@ -320,16 +364,20 @@ def _rows(
             todo = special[bisect_left(special, i1) : bisect_left(special, i2)]
         else:
             todo = list(range(i1, i2))  # paired by a coarse key: row by row
+        sources = _source_differences(notes, fa, fb, i1, i2, j1) if notes is not None else set()
+        if sources:
+            todo = sorted(sources.union(todo))
         at = i1
         for i in todo:
             j = j1 + (i - i1)
             out.equal(start_a + at, start_b + j1 + (at - i1), i - at)
             at = i + 1
-            if _jump_in_place(ia[i], ib[j], fa, fb, corr):
+            source = i in sources
+            if not source and _jump_in_place(ia[i], ib[j], fa, fb, corr):
                 out.equal(start_a + i, start_b + j, 1)
                 continue
             changed += _pair_row(ia[i], ib[j], start_a + i, start_b + j, fa, fb, corr, maps, loc_a, loc_b,
-                                 out, hidden, strict)  # fmt: skip
+                                 out, hidden, strict, source)  # fmt: skip
         out.equal(start_a + at, start_b + j1 + (at - i1), i2 - at)
     return changed
 
@@ -346,24 +394,78 @@ def _jump_in_place(a: Instruction, b: Instruction, fa: FunctionSide, fb: Functio
 
 def _pair_row(ia: Instruction, ib: Instruction, ga: int, gb: int, fa: FunctionSide, fb: FunctionSide,
               corr: _Correspondence, maps: MapCorrespondence, loc_a: Locator, loc_b: Locator,
-              out: _RowWriter, hidden: Counter[str], strict: bool) -> int:  # fmt: skip
-    """Write the row of a paired instruction; 1 if it differs, else 0."""
+              out: _RowWriter, hidden: Counter[str], strict: bool, source: bool = False) -> int:  # fmt: skip
+    """Write the row of a paired instruction; 1 if it differs, else 0. ``source``: the
+    source annotations before the two differ.
+
+    A rule counts the row only when what it hid is all that differs there."""
     classes: tuple[str, ...] = ()
     rules: tuple[str, ...] = ()
-    if ia.text == ib.text and ia.opcode == ib.opcode and ia.target is None and ia.map is None:
-        pass  # the same text, nothing that moves: plainly equal
+    if (
+        ia.text == ib.text and ia.opcode == ib.opcode and ia.target is None and ia.map is None
+        and (ia.raw is None or ib.raw is None or ia.raw == ib.raw)
+    ):  # fmt: skip
+        pass  # the same text and bytes, nothing that moves: plainly equal
     else:
         classes, rules = classify(ia, ib, fa, fb, maps, _targets_match(ia, ib, fa, fb, corr))
-    if rules:
+    if source:
+        rules = tuple(sorted((*rules, "source-lines")))
+    if rules and not classes:
         hidden.update(rules)
-    if not classes and not rules and ia.text == ib.text and ia.opcode == ib.opcode:
+    if not classes and not rules:
         out.equal(ga, gb, 1)
         return 0
     if strict and rules:
         classes, rules = classes + rules, ()
     if classes:
-        marks_a, marks_b = text_marks(loc_a.side(ga).text, loc_b.side(gb).text)
-        out.row(InsnRow(Op.CHANGE, loc_a.side(ga, marks_a), loc_b.side(gb, marks_b), classes, rules))
+        raw = "encoding" in classes  # the bytes are what differs: they are shown
+        text_a, text_b = loc_a.side(ga, raw=raw).text, loc_b.side(gb, raw=raw).text
+        marks_a, marks_b = text_marks(text_a, text_b)
+        side_a, side_b = loc_a.side(ga, marks_a, raw=raw), loc_b.side(gb, marks_b, raw=raw)
+        out.row(InsnRow(Op.CHANGE, side_a, side_b, classes, rules))
         return 1
     out.row(InsnRow(Op.EQUAL, loc_a.side(ga), loc_b.side(gb), (), rules))
     return 0
+
+
+_Note = tuple[str, str | None, int | None, int | None]  # source text, file, line, column
+
+
+class _Annotations:
+    """The source annotations of a program by the slot they precede (an empty ``; `` is
+    none: clang 14 prints them where no line is known)."""
+
+    __slots__ = ("at", "slots")
+
+    def __init__(self, program: Program) -> None:
+        at: dict[int, tuple[_Note, ...]] = {}
+        for slot, line in program.sources:
+            if line.source.strip():
+                at[slot] = (*at.get(slot, ()), (line.source, line.file, line.line_num, line.line_col))
+        self.at = at
+        self.slots = sorted(at)  # annotated slots, in order
+
+    def within(self, lo: int, hi: int) -> list[int]:
+        """The annotated slots in [lo, hi]."""
+        return self.slots[bisect_left(self.slots, lo) : bisect_right(self.slots, hi)]
+
+
+def _source_differences(notes: tuple[_Annotations, _Annotations], fa: FunctionSide, fb: FunctionSide,
+                        i1: int, i2: int, j1: int) -> set[int]:  # fmt: skip
+    """The indexes ``i`` of the paired run ``a[i1:i2]`` / ``b[j1:]`` whose annotations
+    differ (looked up only where either side has one)."""
+    na, nb = notes
+    if not na.slots and not nb.slots:
+        return set()
+    ia, ib = fa.instructions, fb.instructions
+    j2 = j1 + (i2 - i1)
+    candidates: set[int] = set()
+    for slot in na.within(ia[i1].slot, ia[i2 - 1].slot):
+        k = fa.index_of.get(slot)
+        if k is not None:
+            candidates.add(k)
+    for slot in nb.within(ib[j1].slot, ib[j2 - 1].slot):
+        k = fb.index_of.get(slot)
+        if k is not None:
+            candidates.add(i1 + k - j1)
+    return {i for i in candidates if na.at.get(ia[i].slot) != nb.at.get(ib[j1 + i - i1].slot)}

@@ -120,7 +120,7 @@ class InsnSide:
     """One side of an instruction row."""
 
     slot: int
-    text: str  # "(b7) r0 = 2", as the dump printed it
+    text: str  # "(b7) r0 = 2", as the dump printed it (an ``encoding`` change: then "  bytes b7 00 ...")
     source: str | None = None  # the `; source` line in effect at this instruction
     source_line: int | None = None  # its line_num (linum dumps)
     function: str | None = None
@@ -260,13 +260,16 @@ class Locator:
             program, tuple(at for at, _ in program.sources), tuple(f.start for f in program.functions)
         )
 
-    def side(self, index: int, marks: tuple[tuple[int, int], ...] = ()) -> InsnSide:
-        """Instruction number ``index`` of the program as one side of a row."""
+    def side(self, index: int, marks: tuple[tuple[int, int], ...] = (), raw: bool = False) -> InsnSide:
+        """Instruction number ``index`` of the program as one side of a row; with ``raw``,
+        its text is followed by its bytes, as ``opcodes`` mode prints them."""
         insn = self.program.instructions[index]
         text = insn.text if insn.opcode is None else f"({insn.opcode:02x}) {insn.text}"
+        if raw and insn.raw is not None:
+            text += "  bytes " + " ".join(f"{b:02x}" for b in insn.raw)
         source = line = None
         at = bisect_right(self.source_slots, insn.slot) - 1
-        if at >= 0:
+        if at >= 0 and self.program.sources[at][1].source.strip():  # an empty `; ` names no line
             src = self.program.sources[at][1]
             source, line = src.source, src.line_num
         fn = bisect_right(self.function_starts, insn.slot) - 1
