@@ -228,6 +228,18 @@ def test_a_map_reference_that_changed_counts_for_no_map_id() -> None:
     assert result.hidden == {"map-ids": 2}  # the two references that are the same map
 
 
+def test_a_map_id_of_the_same_number_that_names_another_map_is_a_change() -> None:
+    # b created its maps in the other order (flows 1257, counters 1256) and loads flows at
+    # 46 where a loaded counters: the ids there are the same number, the maps are not
+    swapped = DUMP.replace("map[id:1256]", "map[id:X]").replace("map[id:1257]", "map[id:1256]")
+    swapped = swapped.replace("map[id:X]", "map[id:1257]")
+    b = edit(swapped, "  46: (18) r1 = map[id:1256]", "  46: (18) r1 = map[id:1257]")
+    result = diff_texts(DUMP, b)
+    (row,) = changed(result)
+    assert row.classes == ("map",) and row.a is not None and row.a.slot == 46
+    assert not result.equal and result.hidden == {"map-ids": 2}
+
+
 def test_a_helper_whose_name_changed_counts_for_no_helper_address() -> None:
     b = edit(DUMP, "  76: (85) call bpf_ktime_get_ns#274096", "  76: (85) call bpf_ktime_get_boot_ns#999")
     result = diff_texts(DUMP, b)
@@ -295,6 +307,17 @@ def test_an_annotation_more_or_less_is_a_source_line_difference() -> None:
     assert result.equal and result.hidden == {"source-lines": 1}
     # an empty one in its place is still none
     assert diff_texts(dropped, edit(DUMP, "; bump(CNT_NON_IP);\n", "; \n")).hidden == {}
+
+
+def test_a_linum_dump_against_a_plain_one_compares_the_annotation_texts() -> None:
+    # file, line and column are on one side only: nothing to compare them with
+    plain, linum = (PAIRS / "same-twice" / "a" / f"xdp_pairs.{kind}.txt" for kind in ("xlated", "linum"))
+    result = bpflogs.diff(plain, linum)
+    assert result.equal and result.hidden == {}
+    # a line number that moved between two linum dumps is a difference of the annotation
+    text = linum.read_text()
+    moved = edit(text, "line_num:105 line_col:3]", "line_num:106 line_col:3]")
+    assert diff_texts(text, moved).hidden == {"source-lines": 1}
 
 
 def test_the_compiler_pair_counts_its_annotation_only_rows() -> None:

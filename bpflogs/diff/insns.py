@@ -287,11 +287,10 @@ def classify(
                 mb.value, mb.offset, mb.value_index, mb.index
             ):  # fmt: skip
                 classes.add("map")
-            if ma.id != mb.id:
-                if maps.same(ma.id, mb.id):
-                    hidden.add("map-ids")
-                else:
-                    classes.add("map")
+            if not maps.same(ma.id, mb.id):
+                classes.add("map")  # another map, whether or not its id is the same number
+            elif ma.id != mb.id:
+                hidden.add("map-ids")
     elif _is_kernel_address(a) and _is_kernel_address(b):
         if a.imm != b.imm:
             hidden.add("kernel-addresses")

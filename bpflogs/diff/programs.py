@@ -468,4 +468,19 @@ def _source_differences(notes: tuple[_Annotations, _Annotations], fa: FunctionSi
         k = fb.index_of.get(slot)
         if k is not None:
             candidates.add(i1 + k - j1)
-    return {i for i in candidates if na.at.get(ia[i].slot) != nb.at.get(ib[j1 + i - i1].slot)}
+    at_a, at_b = na.at, nb.at
+    return {i for i in candidates if not _same_notes(at_a.get(ia[i].slot), at_b.get(ib[j1 + i - i1].slot))}
+
+
+def _same_notes(a: tuple[_Note, ...] | None, b: tuple[_Note, ...] | None) -> bool:
+    """Whether two slots' annotations say the same: the same texts, and the same file, line
+    and column where both dumps show them (a ``linum`` dump against a plain one compares
+    the texts only)."""
+    if a == b:
+        return True
+    if a is None or b is None or len(a) != len(b):
+        return False
+    return all(
+        x[0] == y[0] and all(p is None or q is None or p == q for p, q in zip(x[1:], y[1:], strict=True))
+        for x, y in zip(a, b, strict=True)
+    )
