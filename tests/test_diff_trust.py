@@ -275,6 +275,29 @@ def test_a_renamed_program_of_the_same_shape_pairs() -> None:
     assert [p.status for p in diff_texts(a, other).programs] == [Status.REMOVED, Status.ADDED]
 
 
+def test_a_name_the_kernel_cut_pairs_with_the_whole_name() -> None:
+    # a program header names a program as the kernel keeps it, 15 characters; a dump of one
+    # program names it by its BTF function. The code changed too: the names still pair them.
+    a = (XLATED / "trace_events.kp_nanosleep.plain.txt").read_text()
+    a = a.replace("kp_nanosleep", "kp_nanosleep_long")
+    header = "77: kprobe  name kp_nanosleep_lo  tag 0123456789abcdef  gpl\n"
+    b = header + edit(a, "call bpf_get_current_task#", "call bpf_get_current_task_btf#")
+    result = diff_texts(a, b)
+    (program,) = result.programs
+    assert program.status is Status.CHANGED and program.a is not None and program.b is not None
+    assert [r.classes for r in changed(result)] == [("call-target",)]
+
+
+def test_a_type_one_dump_does_not_show_does_not_keep_programs_apart() -> None:
+    a = (XLATED / "trace_events.kp_nanosleep.plain.txt").read_text()
+    b = "77: kprobe  name kp_sleep  tag 0123456789abcdef  gpl\n" + a.replace("kp_nanosleep", "kp_sleep")
+    (program,) = diff_texts(a, b).programs
+    assert program.status is Status.SAME
+    # a type both show, and differs, does
+    c = "77: tracepoint  name kp_other  tag 0123456789abcdef  gpl\n" + a.replace("kp_nanosleep", "kp_other")
+    assert [p.status for p in diff_texts(b, c).programs] == [Status.REMOVED, Status.ADDED]
+
+
 # --- 5. source annotations ---------------------------------------------------------
 
 

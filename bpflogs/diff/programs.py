@@ -40,19 +40,52 @@ from bpflogs.diff.result import (
 )
 from bpflogs.model.insn import CallKind, Function, Instruction, Program
 
-__all__ = ["diff_program", "pair_by_name", "program_shape"]
+__all__ = ["Shape", "diff_program", "pair_by_name", "program_shape"]
 
 T = TypeVar("T")
 
 
+_NAME_LEN = 15  # the kernel keeps this much of a program's name (BPF_OBJ_NAME_LEN - 1)
+
+
+@dataclass(frozen=True, slots=True)
+class Shape:
+    """What an item whose name matches nothing must share with another to pair with it.
+    ``type`` and ``signature`` None: the dump does not show them (they match anything);
+    ``pairs`` False: the item pairs by name only."""
+
+    name: str = ""
+    type: str | None = None
+    signature: str | None = None  # without the function's name: ``int (struct __sk_buff * skb)``
+    helpers: frozenset[str] = frozenset()
+    pairs: bool = True
+
+    def same_name(self, other: Shape) -> bool:
+        """One name is the other as the kernel keeps it (a program header's ``name``)."""
+        short, full = sorted((self.name, other.name), key=len)
+        return self.pairs and other.pairs and len(short) == _NAME_LEN < len(full) and full.startswith(short)
+
+    def alike(self, other: Shape) -> bool:
+        """The same helpers, and the same type and signature where both show them."""
+        return (
+            self.pairs and other.pairs and self.helpers == other.helpers
+            and (self.type is None or other.type is None or self.type == other.type)
+            and (self.signature is None or other.signature is None or self.signature == other.signature)
+        )  # fmt: skip
+
+
+_NO_SHAPE = Shape(pairs=False)
+
+
 def pair_by_name(
     a: Sequence[T], b: Sequence[T], name: Callable[[T], str], leftovers: bool = False,
-    shape: Callable[[T], Hashable] | None = None,
+    shape: Callable[[T], Shape] | None = None,
 ) -> list[tuple[T | None, T | None]]:  # fmt: skip
     """Items paired by name (the k-th of a name with the k-th of it), in a's order with
     b's unpaired items after; with ``leftovers``, unpaired items then pair in order when
-    their ``shape`` is the same (by default ``program_shape``: nothing pairs a program
-    with another that differs in type, main signature or helpers)."""
+    their names are one as the kernel cut it, else when their shapes are alike (``shape``,
+    by default ``program_shape``: a program pairs with none of another type, main
+    signature or helpers)."""
     by_name: dict[str, list[int]] = {}
     for j, item in enumerate(b):
         by_name.setdefault(name(item), []).append(j)
@@ -65,15 +98,17 @@ def pair_by_name(
     lone_a = [i for i in range(len(a)) if i not in partner]
     lone_b = [j for j in range(len(b)) if j not in used]
     if leftovers and lone_a and lone_b:
-        key: Callable[[T], Hashable] = shape or program_shape
-        by_shape: dict[Hashable, list[int]] = {}
-        for j in lone_b:
-            by_shape.setdefault(key(b[j]), []).append(j)
-        for i in lone_a:
-            free = by_shape.get(key(a[i]))
-            if free:
-                partner[i] = free.pop(0)
-                used.add(partner[i])
+        of: Callable[[T], Shape] = shape or program_shape
+        shapes_a = {i: of(a[i]) for i in lone_a}
+        shapes_b = {j: of(b[j]) for j in lone_b}
+        for match in (Shape.same_name, Shape.alike):
+            for i in lone_a:
+                if i in partner:
+                    continue
+                found = next((j for j in lone_b if j not in used and match(shapes_a[i], shapes_b[j])), None)
+                if found is not None:
+                    partner[i] = found
+                    used.add(found)
         lone_b = [j for j in lone_b if j not in used]
     out: list[tuple[T | None, T | None]] = [
         (item, b[partner[i]] if i in partner else None) for i, item in enumerate(a)
@@ -86,12 +121,12 @@ def _function_name(side: FunctionSide) -> str:
     return side.function.name
 
 
-def _function_shape(side: FunctionSide) -> Hashable:
+def _function_shape(side: FunctionSide) -> Shape:
     """A main function renamed with its program pairs with the other main function of
     the same signature; other functions pair by name only."""
     if side.start_index != 0:
-        return object()  # equal to nothing
-    return _unnamed(side.function)
+        return _NO_SHAPE
+    return Shape(side.function.name, None, _unnamed(side.function))
 
 
 def _unnamed(function: Function) -> str | None:
@@ -103,14 +138,14 @@ def _unnamed(function: Function) -> str | None:
     return (head.removesuffix(function.name) if function.name else head).rstrip() + paren + params
 
 
-def program_shape(item: object) -> Hashable:
+def program_shape(item: object) -> Shape:
     """What two programs of different names must share to be one program renamed: the
     program type, the signature of the main function without its name, the helpers it
     calls. What is no program has no shape: it pairs by name only."""
     if not isinstance(item, Program):
-        return object()  # equal to nothing
+        return _NO_SHAPE
     signature = _unnamed(item.functions[0]) if item.functions else None
-    return (item.type, signature, frozenset(_helpers(item)))
+    return Shape(item.name, item.type, signature, frozenset(_helpers(item)))
 
 
 Segment = tuple[bool, int, int, int, int]  # (paired, a_lo, a_hi, b_lo, b_hi), local indexes
