@@ -22,6 +22,7 @@ from operator import attrgetter
 from typing import Any
 
 from bpflogs.model.insn import CallKind, Function, InsnForm, Instruction
+from bpflogs.opcodes import ATOMIC_IMM
 
 __all__ = [
     "CLASSES",
@@ -311,16 +312,15 @@ def classify(
     return tuple(c for c in CLASSES if c in classes), tuple(sorted(hidden))
 
 
-# The fields of an instruction's bytes: code, dst_reg, src_reg, off, imm, and for an
-# LD_IMM64 the second slot's first four bytes and its imm (the upper half of the constant).
-_FIELDS = ("code", "dst", "src", "off", "imm", "next", "imm_hi")
 _MOVES = object()  # a field that encodes what is compared by correspondence or a rule
 
 
-def _byte_fields(raw: bytes) -> tuple[int | None, ...]:
-    """The fields of 8 or 16 instruction bytes (None: not there); another length: the bytes."""
+def _byte_fields(raw: bytes) -> tuple[object, ...]:
+    """The fields of an instruction's bytes: code, dst_reg, src_reg, off, imm and, for an
+    LD_IMM64, the second slot's first four bytes and its imm (the upper half of the
+    constant); None where there is no second slot. Bytes of another length: the bytes."""
     if len(raw) not in (8, 16):
-        return (raw, None, None, None, None, None, None)  # type: ignore[return-value]
+        return (raw, None, None, None, None, None, None)
     code, regs, off, imm = struct.unpack_from("<BBhi", raw)
     nxt = hi = None
     if len(raw) == 16:
@@ -333,7 +333,7 @@ _NO_SRC = frozenset(("neg", "le", "be", "bswap"))
 
 
 def _shown(insn: Instruction) -> tuple[object, ...]:
-    """What the text of ``insn`` says of each byte field (``_FIELDS``): a value, None where
+    """What the text of ``insn`` says of each byte field (``_byte_fields``): a value, None where
     the text does not show the field, ``_MOVES`` where a rule or the alignment compares it
     (jump and call offsets, helper numbers, map ids, kernel addresses)."""
     form = insn.form
@@ -372,8 +372,7 @@ def _shown(insn: Instruction) -> tuple[object, ...]:
             off = _MOVES
     elif form.cls in ("alu", "alu64"):
         off = (op, form.signed, form.size) if op in _ALU_OFF else None
-    if op in ("atomic_add", "atomic_or", "atomic_and", "atomic_xor", "fetch_add", "fetch_or",
-              "fetch_and", "fetch_xor", "xchg", "cmpxchg", "load_acquire", "store_release"):  # fmt: skip
+    if op in ATOMIC_IMM:  # the operation is the imm
         imm = op
     return (_opcode(insn), dst, src, off, imm, nxt, hi)
 
