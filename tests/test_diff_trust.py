@@ -246,6 +246,14 @@ def test_a_helper_whose_name_changed_counts_for_no_helper_address() -> None:
     assert [r.classes for r in changed(result)] == [("call-target",)] and result.hidden == {}
 
 
+def test_an_unknown_call_of_another_number_is_another_call() -> None:
+    # pre-4.16 xlated prints `call unknown#IMM`: no name, the number is the helper
+    a = edit(DUMP, "  76: (85) call bpf_ktime_get_ns#274096", "  76: (85) call unknown#274096")
+    b = edit(DUMP, "  76: (85) call bpf_ktime_get_ns#274096", "  76: (85) call unknown#269488")
+    result = diff_texts(a, b)
+    assert [r.classes for r in changed(result)] == [("call-target",)] and result.hidden == {}
+
+
 # --- 4. programs pair with their like -------------------------------------------
 
 

@@ -278,7 +278,10 @@ def classify(
         if ca is None or cb is None or (ca.kind, ca.name) != (cb.kind, cb.name):
             classes.add("call-target")
         elif ca.suffix != cb.suffix:
-            hidden.add("helper-addresses")
+            if ca.kind is CallKind.UNKNOWN:  # `call unknown#N`: the number is all that names it
+                classes.add("call-target")
+            else:
+                hidden.add("helper-addresses")
     elif a.map is not None or b.map is not None:
         ma, mb = a.map, b.map
         if ma is None or mb is None:
