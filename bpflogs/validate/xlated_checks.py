@@ -163,8 +163,9 @@ def _old_bpftool(ctx: Context) -> Iterator[Finding]:
             for flag in insn.flags:
                 line, column = ctx.place(k, insn.slot)
                 if flag.startswith("bug-line"):
-                    code = insn.raw[0] if insn.raw else _bug_code(insn.text)
-                    version = _BUG_VERSIONS.get(code) if code is not None else None
+                    code = insn.raw[0] if insn.raw else insn.opcode if insn.opcode is not None else None
+                    code = _bug_code(insn.text) if code is None else code
+                    version = _bug_version(code)
                     yield Finding(
                         line, column,
                         f"slot {insn.slot}: '{insn.text}': this bpftool's disassembler does not know the "
@@ -181,6 +182,14 @@ def _old_bpftool(ctx: Context) -> Iterator[Finding]:
                         f"slot {insn.slot}: '{insn.text}' misprints its instruction: {problem}",
                         hint, len(insn.text),
                     )  # fmt: skip
+
+
+def _bug_version(code: int | None) -> str | None:
+    if code is None:
+        return None
+    if code & 0x07 == 0x06:  # class JMP32 ("(06) BUG" before it had a name): bpftool of 5.1
+        return "5.1"
+    return _BUG_VERSIONS.get(code)
 
 
 def _bug_code(text: str) -> int | None:
