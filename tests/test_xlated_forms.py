@@ -19,6 +19,7 @@ import struct
 from collections import defaultdict
 from collections.abc import Iterator
 from functools import lru_cache
+from pathlib import Path
 
 import lark
 import pytest
@@ -27,8 +28,10 @@ import bpflogs
 from bpflogs import Unparsed
 from bpflogs.model.insn import InsnLine
 from bpflogs.parse.grammar import grammar_text
+from bpflogs.validate import validate
 
 Shape = tuple[str, tuple[str, ...]]
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def enc(code: int, dst: int = 0, src: int = 0, off: int = 0, imm: int = 0, imm_hi: int | None = None) -> str:
@@ -246,6 +249,12 @@ def mutations(text: str) -> Iterator[tuple[str, str, bool]]:
         value = int(digits, 16) + 1 if digits.startswith("0x") else int(digits) + 1
         new = hex(value) if digits.startswith("0x") else str(value)
         yield "number", head + body[: match.start(2)] + new + body[match.end(2) :], False
+        if match.group(1) and value != 1:  # "-8" -> "+8" (a zero is one whatever its sign)
+            sign = "+" if match.group(1) == "-" else "-"
+            yield "sign", head + body[: match.start(1)] + sign + body[match.end(1) :], False
+    for match in re.finditer(r"pc([+-])([1-9]\d*)", body):  # "goto pc+1" -> "goto pc-1"
+        sign = "+" if match.group(1) == "-" else "-"
+        yield "sign", head + body[: match.start(1)] + sign + body[match.end(1) :], False
     for match in re.finditer(r"(?<= )(\S+)(?= )", body):
         op = match.group(1)
         if op in _OPS:
@@ -306,3 +315,14 @@ def test_the_source_register_dropped_from_a_byte_swap_is_flagged() -> None:
         "text-contradicts-opcode: r2: the text repeats a register the encoding has once, r1"
     ]
     assert _flags("(dc) r1 = be16 r2", "dc 01 00 00 10 00 00 00") == flags
+
+
+def test_validate_points_at_the_register_a_byte_swap_repeats_wrongly() -> None:
+    path = ROOT / "corpus" / "xlated" / "xdp_stats.xdp_stats.plain.txt"
+    lines = path.read_text().splitlines()
+    n = next(i for i, t in enumerate(lines) if t.endswith("(dc) r1 = be16 r1"))
+    lines[n] = lines[n][: -len("r1")] + "r2"  # the source register dropped
+    result = validate(bpflogs.parse_text("\n".join(lines) + "\n", name="broken.txt"))
+    (diag,) = [d for d in result.diagnostics if d.check == "opcode-mismatch"]
+    assert (diag.line, diag.column, diag.width) == (n + 1, len(lines[n]) - 1, 2)
+    assert "r2: the text repeats a register the encoding has once, r1" in diag.message

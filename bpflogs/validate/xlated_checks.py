@@ -149,12 +149,22 @@ def _opcodes(ctx: Context) -> Iterator[Finding]:
                 if raw is not None and (problem.startswith("bytes have") or field in _FIELD_BYTE):
                     byte = 0 if problem.startswith("bytes have") else _FIELD_BYTE[field]
                     line, column, width = raw.line, len(raw.indent) + 3 * byte + 1, 2
+                elif program.origin == "text" and (at := _token_at(insn.text, field)) is not None:
+                    column, width = column + at, len(field)  # the register, size ... the problem names
                 elif program.origin == "text" and insn.opcode is not None:
                     column -= len("(cc) ")
                 yield Finding(
                     line, column, f"slot {insn.slot}: '{insn.text}' contradicts its opcode: {problem}",
                     "the dump was edited or damaged: dump the program again", width,
                 )  # fmt: skip
+
+
+def _token_at(text: str, token: str) -> int | None:
+    """Where the last ``token`` (a register, a size) stands in ``text``; None if it does not."""
+    if not token or " " in token or token in _FIELD_BYTE:
+        return None
+    found = list(re.finditer(rf"(?<![\w$.]){re.escape(token)}(?!\w)", text))
+    return found[-1].start() if found else None
 
 
 def _old_bpftool(ctx: Context) -> Iterator[Finding]:
