@@ -200,3 +200,30 @@ def test_an_old_and_a_modern_spelling_of_one_program_differ_only_in_formatting(
     rows = changed_rows(out)
     assert len(rows) == 4 and all(row["classes"] == [] and row["hidden"] == ["formatting"] for row in rows)
     assert code == 0
+
+
+# ---------------------------------------------------------------------------------- a real crash listing
+
+# `crash> bpf -p 13 -T` on a 2018 kernel (4.16-era), as the crash utility's own help text
+# for its bpf command shows it: the kernel's instructions (not bpftool's), with their bytes
+CRASH = Path(__file__).resolve().parent / "fixtures" / "crash-bpf-p13-T.txt"
+
+
+def test_a_crash_listing_reads_typed_and_true_to_its_bytes() -> None:
+    capture = bpflogs.parse_file(CRASH)
+    assert capture.kind == "xlated"
+    assert not [r for r in capture.records if isinstance(r, bpflogs.Unparsed)]
+    (program,) = capture.programs
+    assert program.slots == 37
+    assert all(i.raw is not None and i.flags == () for i in program.instructions)
+    by_slot = {i.slot: i for i in program.instructions}
+    assert (by_slot[2].op, str(by_slot[2].dst), by_slot[2].imm) == ("mov", "w8", 0)
+    assert (by_slot[17].op, str(by_slot[17].dst), by_slot[17].imm) == ("or", "w8", 2)
+    # its map loads hold the map's kernel address (src_reg 0), which crash names by map id
+    assert by_slot[10].map is not None and by_slot[10].map.id == 13
+
+
+def test_a_crash_listing_whose_map_address_load_is_edited_is_flagged() -> None:
+    text = CRASH.read_text().replace("18 01 00 00 00 7a 96 61", "18 21 00 00 00 7a 96 61", 1)
+    (program,) = bpflogs.parse_text(text).programs
+    assert any(f.startswith("text-contradicts-opcode") for f in program.at(10).flags)  # type: ignore[union-attr]

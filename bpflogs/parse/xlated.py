@@ -631,6 +631,15 @@ def _range_problems(insn: m.InsnForm) -> Iterator[str]:
         yield "off: the jump offset does not fit its field"
 
 
+def _map_by_address(insn: m.InsnForm, raw: opcodes.Raw) -> bool:
+    """Whether ``map[id:N]`` stands for bytes holding the map's kernel address: the crash
+    utility's ``bpf -T`` shows the kernel's own instructions (src_reg 0 after the verifier),
+    and names the address by the id of the map it belongs to."""
+    ref = insn.map
+    imm64 = raw.imm64
+    return ref is not None and not ref.value and raw.src == 0 and imm64 is not None and imm64 >> 48 == 0xFFFF
+
+
 def _hint(insn: m.InsnForm, raw: opcodes.Raw) -> str:
     """Why an old bpftool printed these bytes so (xlated.md 2.9)."""
     if insn.op == "mov" and raw.off in (8, 16, 32):
@@ -689,7 +698,10 @@ def check_form(form: m.InsnForm) -> m.InsnForm:
         if form.opcode is not None and raw.code != form.opcode:
             flags.append(f"{_CHECK_FLAG}: bytes have opcode 0x{raw.code:02x}")
         elif form.opcode is not None:
-            for problem in opcodes.mismatches(_text_fields(form), raw):
+            fields = _text_fields(form)
+            if _map_by_address(form, raw):
+                fields["src"] = fields["imm"] = None
+            for problem in opcodes.mismatches(fields, raw):
                 flags.append(f"{_CHECK_FLAG}: {problem}{_hint(form, raw)}")
         if form.op == "call" and form.call is not None and raw.src == 2:
             changes["call"] = dataclasses.replace(form.call, kind=m.CallKind.KFUNC)
