@@ -492,7 +492,7 @@ _JUMPS = {name for name, _ in opcodes.JMP_CONDS.values()}
 _ENDIAN = ("le", "be", "bswap")
 _SIGNED_OK = {"div", "mod", "arsh", "movsx", "load", *_JUMPS}  # where "s" is part of a form
 _S16, _S32, _U32 = (-(1 << 15), 1 << 15), (-(1 << 31), 1 << 31), (0, 1 << 32)
-_AFTER_IMM64 = (1 << 64) - 1
+_U64 = (0, 1 << 64)
 _W_REG = re.compile(r"(?<![\w$.])w\d")
 
 
@@ -613,7 +613,7 @@ def _range_problems(insn: m.InsnForm) -> Iterator[str]:
                 yield "map: a value offset has 32 bits"
             if ref.value_index not in (None, 0):
                 yield f"[{ref.value_index}]: a map value address is printed [0]"
-        elif _out_of(insn.imm, _S32 if insn.rel is not None else (0, _AFTER_IMM64 + 1)):
+        elif _out_of(insn.imm, _S32 if insn.rel is not None else _U64):
             yield "imm: the immediate does not fit its field"
         return
     if op in _JUMPS and insn.src is None:
