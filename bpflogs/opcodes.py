@@ -83,7 +83,7 @@ def expected_opcode(op: str, *, width: int | None = None, reg_src: bool = False,
     """The opcode byte of a form as the text describes it; None when the text cannot tell."""
     alu_class = 0x07 if width == 64 else 0x04
     if op in _OP_BITS:
-        return alu_class | _OP_BITS[op] | (0x08 if reg_src and op != "neg" else 0x00)
+        return alu_class | _OP_BITS[op] | (0x08 if reg_src else 0x00)
     if op == "movsx":
         return alu_class | 0xB8
     if op in ("addr_space_cast", "percpu_addr"):

@@ -37,6 +37,12 @@ def test_cached_forms_equal_whole_line_parses(path: Path) -> None:
         "1000: (05) goto pc-1000",
         "   3: (85) call pc+5#bpf_prog_29a333538e466fa1_f",
         "   6: (18) r2 = subprog[+46]",
+        "   2: (b4) (u32) r8 = (u32) 0",  # before 5.1
+        "   3: (84) r1 = (u32) -r1",
+        "   4: (87) r1 neg 0",  # the 4.x verifier
+        "   5: (85) call 1",
+        "   6: (16) BUG",
+        "   7: (dc) r1 = be16 r2",  # flagged
         "   7: (bf) r1 = ",  # cut
         "   8: (zz) r1 = r2",
         "   9: (bf) r1 = r2 trailing",

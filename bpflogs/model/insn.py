@@ -77,7 +77,9 @@ class InsnForm:
     (and of its bytes, when the dump has them). One form serves every line with the same
     text, so ``(bf) r1 = r6`` all over a big program is decoded, checked and stored once.
 
-    Fields the form does not have are None. ``op`` names the operation: ALU ops
+    Fields the form does not have are None; ``src`` of a negation or byte swap is the
+    register the text repeats (``r1 = -r1``, ``r1 = be16 r1``), which must be ``dst``.
+    ``op`` names the operation: ALU ops
     (``add`` ... ``arsh``, ``mov``, ``neg``, ``movsx``, ``le``/``be``/``bswap``),
     ``load``, ``store``, ``ld_abs``, ``ld_ind``, atomics (``atomic_add``/``or``/``and``/
     ``xor``, ``fetch_add``/..., ``xchg``, ``cmpxchg``, ``load_acquire``,
@@ -100,6 +102,11 @@ class InsnForm:
     rel: int | None = None  # jumps, pseudo-calls, subprog loads: the target counted from the next slot
     call: CallTarget | None = None
     map: MapRef | None = None
+    # what the text prints beyond the fields, each held to what the encoding allows by the
+    # cross-check: the result register of a fetch or exchange (its source again), the two
+    # r0 of a cmpxchg, the source register the 4.x verifier printed for "endian", the two
+    # address spaces of an addr_space_cast
+    echo: tuple[Reg | int, ...] = ()
     raw: bytes | None = None  # the instruction's bytes, from opcodes mode or JSON
     flags: tuple[str, ...] = ()  # problems found: "bug-line", "text-contradicts-opcode: ..."
 

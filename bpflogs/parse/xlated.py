@@ -80,6 +80,15 @@ def _operand(value: m.Reg | Token) -> dict[str, Any]:
     return {"src": value} if isinstance(value, m.Reg) else {"imm": _int(value)}
 
 
+def _sized(tok: Token) -> dict[str, Any]:
+    """The access width of a size token; ``signed`` too when it reads ``s8`` ... (the
+    cross-check tells where no sign-extending form exists)."""
+    return {"size": _size(tok), "signed": True} if tok.startswith("s") else {"size": _size(tok)}
+
+
+_BUG_FLAG = "bug-line: this bpftool's disassembler does not know the instruction (dump with a newer bpftool)"
+
+
 @v_args(inline=True)
 class _ToModel(lark.Transformer[Token, Any]):
     """Instruction forms into Instruction field dicts; lines into record builders."""
@@ -91,8 +100,7 @@ class _ToModel(lark.Transformer[Token, Any]):
     def insn_line(self, index: Token, opcode: Token, fields: dict[str, Any]) -> _Build:
         slot, _ = _index(index)
         code = int(opcode, 16)
-        form = m.InsnForm(opcode=code, text="", cls=opcodes.class_name(code), **fields)
-        return _InsnBuild(form, slot, len(index) + len("(cc) "))
+        return _InsnBuild(code, fields, slot, len(index) + len("(cc) "))
 
     def bug_line(self, index: Token, bug: Token) -> _Build:
         slot, _ = _index(index)
@@ -100,10 +108,8 @@ class _ToModel(lark.Transformer[Token, Any]):
         cls = None
         if re.fullmatch(r"[0-9a-f]{2}", code_text):
             cls = opcodes.class_name(int(code_text, 16))
-        flag = (
-            "bug-line: this bpftool's disassembler does not know the instruction (dump with a newer bpftool)"
-        )
-        insn = m.Instruction(slot, m.InsnForm(opcode=None, op="bug", text=str(bug), cls=cls, flags=(flag,)))
+        form = m.InsnForm(opcode=None, op="bug", text=str(bug), cls=cls, flags=(_BUG_FLAG,))
+        insn = m.Instruction(slot, form)
         return lambda n, line: m.InsnLine(n, line, insn)
 
     def source_line(self, tok: Token) -> _Build:
@@ -163,13 +169,25 @@ class _ToModel(lark.Transformer[Token, Any]):
         name, _ = opcodes.ALU_OPS[sym]
         return {"op": name, "dst": dst, "signed": sym.startswith("s"), **_operand(operand)}
 
-    def alu_legacy(self, _u32: Token, dst: m.Reg, op: Token, _u32b: Token, operand: Any) -> dict[str, Any]:
-        fields = self.alu(dst, op, operand)
-        # "(u32) r1 += (u32) r2": the 32-bit view printed with 64-bit names (kernels <= 5.0)
-        fields["dst"] = m.Reg(dst.number, 32)
-        if isinstance(fields.get("src"), m.Reg):
-            fields["src"] = m.Reg(fields["src"].number, 32)
-        return fields
+    def alu_legacy(self, dst_tok: Token, op: Token, operand: Token) -> dict[str, Any]:
+        # "(u32) r1 += (u32) r2": the 32-bit view printed with 64-bit names (kernels <= 5.0);
+        # the fields are those of the modern spelling "w1 += w2"
+        dst = m.Reg(int(dst_tok[len("(u32) r") :]), 32)
+        value = operand[len("(u32) ") :]
+        src = m.Reg(int(value[1:]), 32) if value.startswith("r") else None
+        given: dict[str, Any] = {"imm": int(value)} if src is None else {"src": src}
+        sym = op.strip()
+        if sym == "endian":  # the 4.x verifier: le is K (its width printed), be X (src_reg printed)
+            whole = m.Reg(dst.number, 64)  # what "r1 = le16 r1" says
+            if src is None:
+                return {"op": "le", "dst": whole, "src": whole, **given}
+            return {"op": "be", "dst": whole, "src": whole, "echo": (m.Reg(src.number, 64),)}
+        if sym == "neg":
+            return {"op": "neg", "dst": dst, "src": dst, **({"echo": (src,)} if src else given)}
+        if sym == "=":
+            return {"op": "mov", "dst": dst, **given}
+        name, _ = opcodes.ALU_OPS[sym]
+        return {"op": name, "dst": dst, "signed": sym.startswith("s"), **given}
 
     def mov(self, dst: m.Reg, operand: Any) -> dict[str, Any]:
         return {"op": "mov", "dst": dst, **_operand(operand)}
@@ -177,8 +195,15 @@ class _ToModel(lark.Transformer[Token, Any]):
     def neg(self, dst: m.Reg, neg: Token) -> dict[str, Any]:
         return {"op": "neg", "dst": dst, "src": _reg(neg[1:])}
 
-    def neg_legacy(self, dst: m.Reg, _u32: Token, neg: Token) -> dict[str, Any]:
-        return {"op": "neg", "dst": m.Reg(dst.number, 32), "src": m.Reg(int(neg[2:]), 32)}
+    def neg_legacy(self, dst: m.Reg, neg: Token) -> dict[str, Any]:
+        # "r1 = (u32) -r1" (4.15-5.0): "w1 = -w1"
+        return {"op": "neg", "dst": m.Reg(dst.number, 32), "src": m.Reg(int(neg[len("(u32) -r") :]), 32)}
+
+    def neg_word(self, dst: m.Reg, operand: Any) -> dict[str, Any]:
+        # "r1 neg 0" (the 4.x verifier printed the operand field; a negation has none)
+        if isinstance(operand, m.Reg):
+            return {"op": "neg", "dst": dst, "src": dst, "echo": (operand,)}
+        return {"op": "neg", "dst": dst, "src": dst, "imm": _int(operand)}
 
     def movsx(self, dst: m.Reg, size: Token, src: m.Reg) -> dict[str, Any]:
         bits = int(size[1:])
@@ -187,16 +212,13 @@ class _ToModel(lark.Transformer[Token, Any]):
     def endian(self, dst: m.Reg, kind: Token, src: m.Reg) -> dict[str, Any]:
         match = re.fullmatch(r"(le|be|bswap)(\d+)", str(kind))
         assert match is not None
-        return {"op": match.group(1), "dst": dst, "imm": int(match.group(2))}
+        return {"op": match.group(1), "dst": dst, "src": src, "imm": int(match.group(2))}
 
     def addr_space_cast(self, dst: m.Reg, src: m.Reg, to_as: Token, from_as: Token) -> dict[str, Any]:
-        return {
-            "op": "addr_space_cast",
-            "dst": dst,
-            "src": src,
-            "off": 1,
-            "imm": (int(to_as) << 16) | int(from_as),
-        }
+        # the kernel prints imm >> 16 (signed) and imm & 0xffff
+        spaces = (int(to_as), int(from_as))
+        return {"op": "addr_space_cast", "dst": dst, "src": src, "off": 1,
+                "imm": spaces[0] * 0x10000 + spaces[1], "echo": spaces}  # fmt: skip
 
     def percpu(self, dst: m.Reg, src: m.Reg) -> dict[str, Any]:
         return {"op": "percpu_addr", "dst": dst, "src": src, "off": -1}
@@ -220,14 +242,15 @@ class _ToModel(lark.Transformer[Token, Any]):
             "dst": mem["base"],
             "size": mem["size"],
             "off": mem["off"],
+            "signed": mem["signed"],
             **_operand(operand),
         }
 
     def ld_abs(self, dst: m.Reg, size: Token, imm: Token) -> dict[str, Any]:
-        return {"op": "ld_abs", "dst": dst, "size": _size(size), "imm": int(imm)}
+        return {"op": "ld_abs", "dst": dst, **_sized(size), "imm": int(imm)}
 
     def ld_ind(self, dst: m.Reg, size: Token, src: m.Reg, imm: Token) -> dict[str, Any]:
-        return {"op": "ld_ind", "dst": dst, "src": src, "size": _size(size), "imm": int(imm)}
+        return {"op": "ld_ind", "dst": dst, "src": src, **_sized(size), "imm": int(imm)}
 
     def atomic(self, mem: dict[str, Any], op: Token, src: m.Reg) -> dict[str, Any]:
         name = {"+=": "add", "|=": "or", "&=": "and", "^=": "xor"}[op.strip()]
@@ -237,24 +260,28 @@ class _ToModel(lark.Transformer[Token, Any]):
             "src": src,
             "size": mem["size"],
             "off": mem["off"],
+            "signed": mem["signed"],
         }
 
     def atomic_fetch(
         self, result: m.Reg, fn: Token, size: Token, base: m.Reg, off: Token, src: m.Reg
     ) -> dict[str, Any]:
-        op = str(fn).split("_", 1)[1]  # "fetch_add", "xchg"
-        return {"op": op, "dst": base, "src": src, "size": _size(size), "off": int(off)}
+        name, sixty_four = str(fn).split("_", 1)[1], str(fn).startswith("atomic64")  # "fetch_add", "xchg"
+        return {"op": name, "dst": base, "src": src, **_sized(size), "off": int(off),
+                "echo": (result, 8 if sixty_four else 4)}  # fmt: skip
 
     def cmpxchg(
-        self, result: m.Reg, _fn: Token, size: Token, base: m.Reg, off: Token, _r0: m.Reg, src: m.Reg
+        self, result: m.Reg, fn: Token, size: Token, base: m.Reg, off: Token, old: m.Reg, src: m.Reg
     ) -> dict[str, Any]:
-        return {"op": "cmpxchg", "dst": base, "src": src, "size": _size(size), "off": int(off)}
+        sixty_four = str(fn).startswith("atomic64")
+        return {"op": "cmpxchg", "dst": base, "src": src, **_sized(size), "off": int(off),
+                "echo": (result, old, 8 if sixty_four else 4)}  # fmt: skip
 
     def load_acquire(self, dst: m.Reg, size: Token, src: m.Reg, off: Token) -> dict[str, Any]:
-        return {"op": "load_acquire", "dst": dst, "src": src, "size": _size(size), "off": int(off)}
+        return {"op": "load_acquire", "dst": dst, "src": src, **_sized(size), "off": int(off)}
 
     def store_release(self, size: Token, dst: m.Reg, off: Token, src: m.Reg) -> dict[str, Any]:
-        return {"op": "store_release", "dst": dst, "src": src, "size": _size(size), "off": int(off)}
+        return {"op": "store_release", "dst": dst, "src": src, **_sized(size), "off": int(off)}
 
     def imm64(self, dst: m.Reg, value: Token) -> dict[str, Any]:
         return {"op": "ld_imm64", "dst": dst, "imm": int(value, 16)}
@@ -321,6 +348,10 @@ class _ToModel(lark.Transformer[Token, Any]):
         kind = m.CallKind.UNKNOWN if name == "unknown" else m.CallKind.HELPER
         return {"op": "call", "call": m.CallTarget(kind, name)}
 
+    def call_id(self, number: Token) -> dict[str, Any]:
+        # "call 1": the 4.x verifier printed the helper id alone, which names the helper
+        return {"op": "call", "imm": int(number), "call": m.CallTarget(m.CallKind.HELPER, str(number))}
+
     def exit(self, _tok: Token) -> dict[str, Any]:
         return {"op": "exit"}
 
@@ -328,20 +359,26 @@ class _ToModel(lark.Transformer[Token, Any]):
         return {"op": "nospec"}
 
     def class_only(self, tok: Token) -> dict[str, Any]:
+        if tok == "BUG":  # class 6 by its pre-JMP32 name: the disassembler does not know it
+            return {"op": "bug", "flags": (_BUG_FLAG,)}
         return {"op": "unknown"}
 
 
 @dataclass(frozen=True, slots=True)
 class _InsnBuild:
-    """An instruction line the grammar read: its form (the text still to fill in) and slot."""
+    """An instruction line the grammar read: its opcode, fields and slot (the text is the
+    line's, taken when the form is made)."""
 
-    form: m.InsnForm
+    opcode: int
+    fields: dict[str, Any]
     slot: int
     start: int  # where the text after "(cc) " starts
 
     def complete(self, line: str) -> m.InsnForm:
         """The checked form, with its text taken from ``line``."""
-        return check_form(dataclasses.replace(self.form, text=line[self.start :]))
+        code = self.opcode
+        text = line[self.start :]
+        return check_form(m.InsnForm(opcode=code, text=text, cls=opcodes.class_name(code), **self.fields))
 
     def __call__(self, n: int, line: str) -> DumpRecord:
         return m.InsnLine(n, line, m.Instruction(self.slot, self.complete(line)))
@@ -356,7 +393,22 @@ def _parser() -> lark.Lark:
 _INSN_LINE = re.compile(r"( *)(0|[1-9]\d{0,9}): (\([0-9a-f]{2}\) .*)")
 _FORMS: dict[str, m.InsnForm] = {}  # instruction text -> its checked form
 _BUILDERS: dict[str, _Build] = {}
+# (opcode, text, bytes) -> the form checked with its bytes: an unrolled loop repeats them
+_WITH_BYTES: dict[tuple[int | None, str, bytes], m.InsnForm] = {}
 _FORMS_LIMIT = 1 << 16
+
+
+def with_bytes(form: m.InsnForm, data: bytes) -> m.InsnForm:
+    """``form`` (one read from a dump line, without bytes) with its raw bytes ``data``,
+    checked against them (the opcode and text determine the rest of such a form)."""
+    key = (form.opcode, form.text, data)
+    checked = _WITH_BYTES.get(key)
+    if checked is None:
+        checked = check_form(dataclasses.replace(form, raw=data))
+        if len(_WITH_BYTES) >= _FORMS_LIMIT:
+            _WITH_BYTES.clear()
+        _WITH_BYTES[key] = checked
+    return checked
 
 
 def instruction(slot: int, disasm: str) -> m.Instruction | None:
@@ -436,12 +488,19 @@ def _builder(number: int, text: str) -> _Build | Unparsed:
 # ---------------------------------------------------------------- cross-checks
 
 _ALU = {"add", "sub", "mul", "div", "or", "and", "lsh", "rsh", "mod", "xor", "arsh", "mov", "neg"}
+_JUMPS = {name for name, _ in opcodes.JMP_CONDS.values()}
+_ENDIAN = ("le", "be", "bswap")
+_SIGNED_OK = {"div", "mod", "arsh", "movsx", "load", *_JUMPS}  # where "s" is part of a form
+_S16, _S32, _U32 = (-(1 << 15), 1 << 15), (-(1 << 31), 1 << 31), (0, 1 << 32)
+_U64 = (0, 1 << 64)
+_W_REG = re.compile(r"(?<![\w$.])w\d")
 
 
 def _expected(insn: m.InsnForm) -> int | None:
     op = insn.op
     width = insn.dst.width if insn.dst is not None else None
-    reg_src = insn.src is not None
+    # a negation has no operand (the 4.x verifier printed "r1 neg r2" for a source bit set)
+    reg_src = bool(insn.echo) if op == "neg" else insn.src is not None
     if op == "load" and insn.signed:
         op = "load_signed"
     if op in opcodes.ATOMIC_IMM:
@@ -462,12 +521,14 @@ def _text_fields(insn: m.InsnForm) -> dict[str, int | None]:
     }
     if op in _ALU:
         fields["off"] = (1 if insn.signed else 0) if op in ("div", "mod") else (0 if op == "mov" else None)
-        if op == "neg":
-            fields["src"] = None
+        if op == "neg":  # "r1 = -r1" repeats dst; "r1 neg r2" (4.x) printed the source field
+            fields["src"] = insn.echo[0].number if insn.echo and isinstance(insn.echo[0], m.Reg) else None
     elif op in opcodes.ATOMIC_IMM:
         fields["imm"] = opcodes.ATOMIC_IMM[op]
-    elif op in ("le", "be", "bswap"):
-        fields["src"] = None
+    elif op in _ENDIAN:  # "r1 = be16 r1" repeats dst; the 4.x "(u32) r1 endian (u32) r0" printed src
+        fields["src"] = insn.echo[0].number if insn.echo and isinstance(insn.echo[0], m.Reg) else None
+    elif op in ("ld_abs", "ld_ind"):
+        fields["dst"] = None  # "r0 = ..." whatever dst_reg holds
     elif op == "ld_imm64":
         ref = insn.map
         if ref is not None:
@@ -490,6 +551,95 @@ def _text_fields(insn: m.InsnForm) -> dict[str, int | None]:
     return fields
 
 
+def _out_of(value: int | None, bounds: tuple[int, int]) -> bool:
+    return value is not None and not bounds[0] <= value < bounds[1]
+
+
+def _registers(insn: m.InsnForm) -> list[m.Reg]:
+    regs = [r for r in (insn.dst, insn.src) if r is not None]
+    return regs + [r for r in insn.echo if isinstance(r, m.Reg)]
+
+
+def _text_problems(insn: m.InsnForm) -> Iterator[str]:
+    """What no instruction's bytes print so: mixed register views, a repeated register that
+    is not the one it repeats, a fixed register or a sign where the encoding has none, a
+    number too wide for its field. The opcode byte is checked apart."""
+    op = insn.op
+    regs = _registers(insn)
+    if "(u32) " in insn.text and _W_REG.search(insn.text):
+        yield "a (u32) view names its registers rN (kernels <= 5.0)"
+    for reg in regs:
+        if reg.number > 15:
+            yield f"{reg}: a register number has 4 bits"
+    if op in _ALU or op == "movsx" or op in _JUMPS:
+        widths = {r.width for r in regs}
+        if len(widths) > 1:
+            yield f"{' and '.join(map(str, regs))}: one instruction views its registers one way (r or w)"
+    else:  # loads, stores, atomics, byte swaps, calls ... print every register as rN
+        for reg in regs:
+            if reg.width == 32:
+                yield f"{reg}: this form prints its registers as r{reg.number}"
+    dst, src, echo = insn.dst, insn.src, insn.echo
+    if (op == "neg" or op in _ENDIAN) and dst is not None and src is not None and src.number != dst.number:
+        yield f"{src}: the text repeats a register the encoding has once, {dst}"
+    if op in ("fetch_add", "fetch_and", "fetch_or", "fetch_xor", "xchg", "cmpxchg") and echo:
+        *printed, width = echo  # the result (and the compared r0), the width atomic64_ names
+        if op == "cmpxchg":
+            for fixed in printed:
+                if isinstance(fixed, m.Reg) and fixed.number != 0:
+                    yield f"{fixed}: a cmpxchg compares and returns r0"
+        elif isinstance(printed[0], m.Reg) and src is not None and printed[0].number != src.number:
+            yield f"{printed[0]}: a fetch returns into its source, {src}"
+        if isinstance(width, int) and width != insn.size:
+            name = f"atomic{'64' if width == 8 else ''}_{op}"
+            yield f"{name}: names a {width * 8}-bit access, the cast u{(insn.size or 0) * 8}"
+    if op in ("ld_abs", "ld_ind") and dst is not None and dst.number != 0:
+        yield f"{dst}: LD_ABS and LD_IND load r0"
+    if insn.signed and op not in _SIGNED_OK:
+        yield f"s{(insn.size or 0) * 8}: no {op} sign-extends"
+    if op == "load" and insn.signed and insn.size == 8:
+        yield "s64: a sign-extending load is of 1, 2 or 4 bytes"
+    yield from _range_problems(insn)
+
+
+def _range_problems(insn: m.InsnForm) -> Iterator[str]:
+    op = insn.op
+    if op == "ld_imm64":
+        ref = insn.map
+        if ref is not None:
+            if _out_of(ref.id if ref.id is not None else ref.index, _U32):
+                yield "map: an id or index has 32 bits"
+            if _out_of(ref.offset, (_S32[0], _U32[1])):
+                yield "map: a value offset has 32 bits"
+            if ref.value_index not in (None, 0):
+                yield f"[{ref.value_index}]: a map value address is printed [0]"
+        elif _out_of(insn.imm, _S32 if insn.rel is not None else _U64):
+            yield "imm: the immediate does not fit its field"
+        return
+    if op in _JUMPS and insn.src is None:
+        if _out_of(insn.imm, _U32):  # printed as unsigned hex
+            yield "imm: the compared immediate has 32 bits"
+    elif op == "addr_space_cast":
+        to_as, from_as = (v if isinstance(v, int) else None for v in insn.echo)
+        if _out_of(to_as, _S16) or _out_of(from_as, (0, 1 << 16)):
+            yield "addr_space_cast: each address space has 16 bits"
+    elif _out_of(insn.imm, _S32):
+        yield "imm: the immediate has 32 bits"
+    if op not in ("addr_space_cast", "percpu_addr", "call") and _out_of(insn.off, _S16):
+        yield "off: the offset has 16 bits"
+    if _out_of(insn.rel, _S32 if op in ("gotol", "call") else _S16):
+        yield "off: the jump offset does not fit its field"
+
+
+def _map_by_address(insn: m.InsnForm, raw: opcodes.Raw) -> bool:
+    """Whether ``map[id:N]`` stands for bytes holding the map's kernel address: the crash
+    utility's ``bpf -T`` shows the kernel's own instructions (src_reg 0 after the verifier),
+    and names the address by the id of the map it belongs to."""
+    ref = insn.map
+    imm64 = raw.imm64
+    return ref is not None and not ref.value and raw.src == 0 and imm64 is not None and imm64 >> 48 == 0xFFFF
+
+
 def _hint(insn: m.InsnForm, raw: opcodes.Raw) -> str:
     """Why an old bpftool printed these bytes so (xlated.md 2.9)."""
     if insn.op == "mov" and raw.off in (8, 16, 32):
@@ -510,28 +660,48 @@ def check(insn: m.Instruction) -> m.Instruction:
     return insn if form is insn.form else m.Instruction(insn.slot, form)
 
 
+def _opcode_problems(form: m.InsnForm, code: int) -> Iterator[str]:
+    """Where the text contradicts the opcode byte ``code``, or no bytes print so."""
+    cls = opcodes.class_name(code)
+    if form.op == "bug":  # "(06) BUG": class 6 before JMP32 had a name
+        if code & 0x07 != 0x06:
+            yield f"'{form.text}' names class 6 (jmp32), opcode 0x{code:02x} is of class {cls}"
+        return
+    if form.op == "unknown" and form.cond is None:  # "(04) alu": the disassembler's last resort
+        if form.text != cls:
+            yield f"'{form.text}' names another class than opcode 0x{code:02x} ({cls})"
+        return
+    expected = _expected(form)
+    if form.op == "unknown" or expected is None:
+        hint = " (bpftool < 7.3 prints gotol so)" if code == 0x06 and form.cond == "jmp" else ""
+        yield f"'{form.text}' is no form of opcode 0x{code:02x}{hint}"
+        return
+    if expected != code:
+        yield f"the text reads as opcode 0x{expected:02x}, the dump says 0x{code:02x}"
+    yield from _text_problems(form)
+
+
 def check_form(form: m.InsnForm) -> m.InsnForm:
     """``form`` with flags where its text contradicts its opcode byte or raw bytes (the
-    flags of an earlier check are replaced, not repeated).
+    flags of an earlier check are replaced, not repeated). Every field the text shows is
+    held to the encoding: the operation, class, register view (r/w), registers (repeated
+    ones too), immediate, offset, size, sign and condition.
 
     Also refines what only the bytes tell: a call with src_reg 2 is a kfunc.
     """
     flags = [f for f in form.flags if not f.startswith(_CHECK_FLAG)]
     changes: dict[str, Any] = {}
     if form.opcode is not None:
-        expected = _expected(form)
-        if form.op == "unknown" or expected is None:
-            hint = " (bpftool < 7.3 prints gotol so)" if form.opcode == 0x06 and form.cond == "jmp" else ""
-            flags.append(f"{_CHECK_FLAG}: '{form.text}' is no form of opcode 0x{form.opcode:02x}{hint}")
-        elif expected != form.opcode:
-            reads = f"the text reads as opcode 0x{expected:02x}"
-            flags.append(f"{_CHECK_FLAG}: {reads}, the dump says 0x{form.opcode:02x}")
+        flags.extend(f"{_CHECK_FLAG}: {problem}" for problem in _opcode_problems(form, form.opcode))
     raw = opcodes.decode(form.raw) if form.raw is not None else None
     if raw is not None:
         if form.opcode is not None and raw.code != form.opcode:
             flags.append(f"{_CHECK_FLAG}: bytes have opcode 0x{raw.code:02x}")
         elif form.opcode is not None:
-            for problem in opcodes.mismatches(_text_fields(form), raw):
+            fields = _text_fields(form)
+            if _map_by_address(form, raw):
+                fields["src"] = fields["imm"] = None
+            for problem in opcodes.mismatches(fields, raw):
                 flags.append(f"{_CHECK_FLAG}: {problem}{_hint(form, raw)}")
         if form.op == "call" and form.call is not None and raw.src == 2:
             changes["call"] = dataclasses.replace(form.call, kind=m.CallKind.KFUNC)
@@ -650,7 +820,7 @@ class DumpReader:
             line = self.records[last]
             assert isinstance(line, m.InsnLine) and isinstance(record, m.OpcodeBytes)
             if line.insn.raw is None:
-                form = check_form(dataclasses.replace(line.insn.form, raw=record.data))
+                form = with_bytes(line.insn.form, record.data)
                 insn = m.Instruction(line.insn.slot, form)
                 self.records[last] = m.InsnLine(line.line, line.text, insn)
                 if self._insns and self._insns[-1] is line.insn:

@@ -149,6 +149,8 @@ def _opcodes(ctx: Context) -> Iterator[Finding]:
                 if raw is not None and (problem.startswith("bytes have") or field in _FIELD_BYTE):
                     byte = 0 if problem.startswith("bytes have") else _FIELD_BYTE[field]
                     line, column, width = raw.line, len(raw.indent) + 3 * byte + 1, 2
+                elif program.origin == "text" and (at := _token_at(insn.text, field)) is not None:
+                    column, width = column + at, len(field)  # the register, size ... the problem names
                 elif program.origin == "text" and insn.opcode is not None:
                     column -= len("(cc) ")
                 yield Finding(
@@ -157,14 +159,23 @@ def _opcodes(ctx: Context) -> Iterator[Finding]:
                 )  # fmt: skip
 
 
+def _token_at(text: str, token: str) -> int | None:
+    """Where the last ``token`` (a register, a size) stands in ``text``; None if it does not."""
+    if not token or " " in token or token in _FIELD_BYTE:
+        return None
+    found = list(re.finditer(rf"(?<![\w$.]){re.escape(token)}(?!\w)", text))
+    return found[-1].start() if found else None
+
+
 def _old_bpftool(ctx: Context) -> Iterator[Finding]:
     for k, program in _programs(ctx):
         for insn in program.instructions:
             for flag in insn.flags:
                 line, column = ctx.place(k, insn.slot)
                 if flag.startswith("bug-line"):
-                    code = insn.raw[0] if insn.raw else _bug_code(insn.text)
-                    version = _BUG_VERSIONS.get(code) if code is not None else None
+                    code = insn.raw[0] if insn.raw else insn.opcode if insn.opcode is not None else None
+                    code = _bug_code(insn.text) if code is None else code
+                    version = _bug_version(code)
                     yield Finding(
                         line, column,
                         f"slot {insn.slot}: '{insn.text}': this bpftool's disassembler does not know the "
@@ -181,6 +192,14 @@ def _old_bpftool(ctx: Context) -> Iterator[Finding]:
                         f"slot {insn.slot}: '{insn.text}' misprints its instruction: {problem}",
                         hint, len(insn.text),
                     )  # fmt: skip
+
+
+def _bug_version(code: int | None) -> str | None:
+    if code is None:
+        return None
+    if code & 0x07 == 0x06:  # class JMP32 ("(06) BUG" before it had a name): bpftool of 5.1
+        return "5.1"
+    return _BUG_VERSIONS.get(code)
 
 
 def _bug_code(text: str) -> int | None:
