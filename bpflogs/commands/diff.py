@@ -159,9 +159,9 @@ def _run_dirs(a: Path, b: Path, args: argparse.Namespace) -> int:
 
 
 def _write_human(result: DiffResult, args: argparse.Namespace, view_type: type[ViewOptions]) -> None:
-    from rich.console import Console
+    from bpflogs.commands import output_console
 
-    console = Console(highlight=False, emoji=False, markup=False)
+    console = output_console(highlight=False, emoji=False, markup=False)
     fmt = args.format or ("rich" if console.is_terminal else "text")
     width = console.width if console.is_terminal else 160
     view = view_type(
