@@ -123,7 +123,7 @@ def _run_dirs(a: Path, b: Path, args: argparse.Namespace) -> int:
     from bpflogs.diff.capture import diff_captures
     from bpflogs.errors import BpflogsError
     from bpflogs.render.diff_json import write_diff_json
-    from bpflogs.render.json_text import dumps
+    from bpflogs.render.json_text import dumps, name_fields
 
     names_a, names_b = _files(a), _files(b)
     status = EXIT_OK
@@ -133,9 +133,9 @@ def _run_dirs(a: Path, b: Path, args: argparse.Namespace) -> int:
             side = "a" if name in names_a else "b"
             status = max(status, EXIT_DIFFERENT)
             if args.format == "json":
-                entries.append(dumps({"name": name, "only_in": side}))
+                entries.append(dumps({**name_fields("name", name), "only_in": side}))
             else:
-                print(f"only in {side}: {(a if side == 'a' else b) / name}")
+                sys.stdout.write(_only_in(side, str((a if side == "a" else b) / name), args.format))
             continue
         try:
             ca = load(str(a / name), args, strict=args.strict)
@@ -148,7 +148,7 @@ def _run_dirs(a: Path, b: Path, args: argparse.Namespace) -> int:
         if args.format == "json":
             doc = io.StringIO()
             write_diff_json(result, doc, all_rows=args.all_rows)
-            entries.append(f'{{"name": {dumps(name)}, "diff": {doc.getvalue().rstrip()}}}')
+            entries.append(f'{dumps(name_fields("name", name))[:-1]}, "diff": {doc.getvalue().rstrip()}}}')
         else:
             _write_human(result, args, ViewOptions)
     if args.format == "json":
@@ -156,6 +156,18 @@ def _run_dirs(a: Path, b: Path, args: argparse.Namespace) -> int:
         sys.stdout.write(f'{{"bpflogs_diff_dirs": 1, "equal": {equal}, "files": [\n')
         sys.stdout.write(",\n".join(entries) + "\n]}\n")
     return status
+
+
+def _only_in(side: str, path: str, fmt: str | None) -> str:
+    """``only in a: PATH``, the path shown as every format shows text from outside: inert
+    (no terminal escapes), and in Markdown escaped too (a paragraph of its own)."""
+    if fmt == "markdown":
+        from bpflogs.render.diff_markdown import escape
+
+        return f"only in {side}: {escape(path)}\n\n"
+    from bpflogs.render.inert import inert
+
+    return f"only in {side}: {inert(path)}\n"
 
 
 def _write_human(result: DiffResult, args: argparse.Namespace, view_type: type[ViewOptions]) -> None:

@@ -12,7 +12,7 @@ import json
 import re
 from typing import Any
 
-__all__ = ["dumps", "hex_if_not_utf8"]
+__all__ = ["dumps", "hex_if_not_utf8", "name_fields"]
 
 # an escape \udcXX not itself escaped (preceded by an even number of backslashes)
 _LONE = re.compile(r"(?<!\\)((?:\\\\)*)\\udc([89a-f][0-9a-f])")
@@ -36,3 +36,10 @@ def hex_if_not_utf8(text: str) -> str | None:
     except UnicodeDecodeError:
         return raw.hex()
     return None
+
+
+def name_fields(key: str, name: str) -> dict[str, str]:
+    """``{key: name}``, and ``{key}_hex`` with the name's bytes when they are not UTF-8
+    (a file name is bytes: ``os.fsencode``), so the exact name is in the document."""
+    raw = hex_if_not_utf8(name)
+    return {key: name} if raw is None else {key: name, f"{key}_hex": raw}
