@@ -19,7 +19,7 @@ import signal
 import sys
 from collections.abc import Iterable, Sequence
 from types import ModuleType
-from typing import Any, TextIO, cast
+from typing import Any, NoReturn, TextIO, cast
 
 import bpflogs
 from bpflogs.commands import COMMANDS, EXIT_TROUBLE
@@ -32,8 +32,18 @@ def _modules() -> list[ModuleType]:
     return [importlib.import_module(f"bpflogs.commands.{name}") for name in COMMANDS]
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, whose error messages show arguments inert: ``unrecognized arguments: NAME``
+    repeats a file name as given, escapes and all. (Subcommand parsers are of this class too.)"""
+
+    def error(self, message: str) -> NoReturn:
+        from bpflogs.render.inert import inert
+
+        super().error(inert(message))
+
+
 def _parser(modules: list[ModuleType]) -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(
+    top = _Parser(
         prog="bpflogs",
         description="Read strace bpf() logs and bpftool xlated dumps into typed, lossless data; "
         "compare two runs; check a capture.",

@@ -169,3 +169,13 @@ def test_error_messages_name_the_file_inert(capsys: pytest.CaptureFixture[str], 
     assert code == 2
     safe(out + err)
     assert err.startswith(f"bpflogs: {inert(missing)}: cannot open: ")
+
+
+def test_argument_errors_repeat_a_name_inert(capsys: pytest.CaptureFixture[str], name: str) -> None:
+    """A name that starts with '-' is an option to argparse: its complaint repeats it."""
+    with pytest.raises(SystemExit) as exc:
+        main(["parse", str(XDP_Y), f"-{name}"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    safe(err)
+    assert f"error: unrecognized arguments: -{inert(name)}\n" in err
