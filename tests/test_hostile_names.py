@@ -179,3 +179,13 @@ def test_argument_errors_repeat_a_name_inert(capsys: pytest.CaptureFixture[str],
     err = capsys.readouterr().err
     safe(err)
     assert f"error: unrecognized arguments: -{inert(name)}\n" in err
+
+
+def test_json_keeps_a_character_beyond_the_bmp_whole() -> None:
+    """U+12480 is the escape pair \\ud809\\udc80: its second half is no undecodable byte."""
+    from bpflogs.render.json_text import dumps
+
+    for text in ("\U00012480", "a/\U00012480\udc81", "\\\U00012480"):
+        doc = dumps({"name": text})
+        doc.encode("ascii")
+        assert json.loads(doc)["name"] == text.replace("\udc81", "\\x81")
