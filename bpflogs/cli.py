@@ -94,8 +94,12 @@ def _command(argv: Sequence[str] | None) -> int:
     args = _parser(modules).parse_args(argv)
     from bpflogs.commands.parse import error
 
-    if getattr(args, "files", None) and args.files.count("-") > 1:
+    named = [*getattr(args, "files", ()), *(getattr(args, side, None) for side in "ab")]
+    if named.count("-") > 1 and args.command != "diff":  # diff has its own message for it
         error("only one FILE can be '-' (stdin)")
+        return EXIT_TROUBLE
+    if "-" in named and sys.stdin is None:  # started with stdin closed (<&-)
+        error("<stdin>: cannot read: standard input is closed")
         return EXIT_TROUBLE
     try:
         for module in modules:

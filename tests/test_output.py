@@ -169,3 +169,12 @@ def test_a_closed_stdout_is_a_write_error(
 def test_stdin_given_twice_is_a_usage_error(capsys: pytest.CaptureFixture[str], command: str) -> None:
     assert main([command, "-", "-"]) == 2
     assert capsys.readouterr().err == "bpflogs: only one FILE can be '-' (stdin)\n"
+
+
+def test_a_closed_stdin_is_trouble(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "stdin", None)  # what Python gives a process started with <&-
+    for argv in (["parse", "-"], ["validate", "-"], ["diff", "-", str(XDP_Y)]):
+        assert main(argv) == 2
+        assert capsys.readouterr().err == "bpflogs: <stdin>: cannot read: standard input is closed\n"

@@ -86,6 +86,15 @@ def _valid(name: str) -> bool:
     return 0 < len(raw) <= 200
 
 
+def _canonical(name: str) -> str:
+    """The name as the file system gives it back: pieces of bytes that join into UTF-8
+    (b"\xc2" + b"\x80") are that character, not two undecodable bytes."""
+    try:
+        return os.fsdecode(os.fsencode(name))
+    except UnicodeEncodeError:  # a lone surrogate of no undecodable byte: _valid drops it
+        return name
+
+
 def hostile_name() -> st.SearchStrategy[str]:
     """A file name full of what must never reach a terminal or a document raw."""
-    return st.lists(_piece, min_size=1, max_size=6).map("".join).filter(_valid)
+    return st.lists(_piece, min_size=1, max_size=6).map("".join).map(_canonical).filter(_valid)
