@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["BpflogsError", "InputError", "ParseError"]
+__all__ = ["BpflogsError", "InputError", "OutputError", "ParseError"]
 
 
 class BpflogsError(Exception):
@@ -39,3 +39,17 @@ class ParseError(BpflogsError):
     ):
         super().__init__(message, path, line, column)
         self.text = text
+
+
+class OutputError(Exception):
+    """Standard output cannot be written (a full disk, an I/O error, a closed descriptor).
+
+    Not a ``BpflogsError``: those are about an input, and code that reports a bad input
+    and goes on must not take a failing output for one. ``str(err)`` is one line,
+    ``<stdout>: cannot write: No space left on device``.
+    """
+
+    def __init__(self, reason: str, stream: str = "<stdout>"):
+        super().__init__(f"{stream}: cannot write: {reason}")
+        self.reason = reason
+        self.stream = stream

@@ -123,7 +123,7 @@ def _run_dirs(a: Path, b: Path, args: argparse.Namespace) -> int:
     from bpflogs.diff.capture import diff_captures
     from bpflogs.errors import BpflogsError
     from bpflogs.render.diff_json import write_diff_json
-    from bpflogs.render.json_text import dumps
+    from bpflogs.render.json_text import dumps, name_fields
 
     names_a, names_b = _files(a), _files(b)
     status = EXIT_OK
@@ -133,9 +133,9 @@ def _run_dirs(a: Path, b: Path, args: argparse.Namespace) -> int:
             side = "a" if name in names_a else "b"
             status = max(status, EXIT_DIFFERENT)
             if args.format == "json":
-                entries.append(dumps({"name": name, "only_in": side}))
+                entries.append(dumps({**name_fields("name", name), "only_in": side}))
             else:
-                print(f"only in {side}: {(a if side == 'a' else b) / name}")
+                sys.stdout.write(_only_in(side, str((a if side == "a" else b) / name), args.format))
             continue
         try:
             ca = load(str(a / name), args, strict=args.strict)
@@ -148,7 +148,7 @@ def _run_dirs(a: Path, b: Path, args: argparse.Namespace) -> int:
         if args.format == "json":
             doc = io.StringIO()
             write_diff_json(result, doc, all_rows=args.all_rows)
-            entries.append(f'{{"name": {dumps(name)}, "diff": {doc.getvalue().rstrip()}}}')
+            entries.append(f'{dumps(name_fields("name", name))[:-1]}, "diff": {doc.getvalue().rstrip()}}}')
         else:
             _write_human(result, args, ViewOptions)
     if args.format == "json":
@@ -158,10 +158,22 @@ def _run_dirs(a: Path, b: Path, args: argparse.Namespace) -> int:
     return status
 
 
-def _write_human(result: DiffResult, args: argparse.Namespace, view_type: type[ViewOptions]) -> None:
-    from rich.console import Console
+def _only_in(side: str, path: str, fmt: str | None) -> str:
+    """``only in a: PATH``, the path shown as every format shows text from outside: inert
+    (no terminal escapes), and in Markdown escaped too (a paragraph of its own)."""
+    if fmt == "markdown":
+        from bpflogs.render.diff_markdown import escape
 
-    console = Console(highlight=False, emoji=False, markup=False)
+        return f"only in {side}: {escape(path)}\n\n"
+    from bpflogs.render.inert import inert
+
+    return f"only in {side}: {inert(path)}\n"
+
+
+def _write_human(result: DiffResult, args: argparse.Namespace, view_type: type[ViewOptions]) -> None:
+    from bpflogs.commands import output_console
+
+    console = output_console(highlight=False, emoji=False, markup=False)
     fmt = args.format or ("rich" if console.is_terminal else "text")
     width = console.width if console.is_terminal else 160
     view = view_type(

@@ -95,9 +95,9 @@ def error(message: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from rich.console import Console
     from rich.text import Text
 
+    from bpflogs.commands import output_console
     from bpflogs.errors import BpflogsError
     from bpflogs.render.inert import inert
 
@@ -114,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
     from bpflogs.render.calls import print_capture
     from bpflogs.render.programs import print_program
 
-    console = Console(highlight=False, emoji=False)
+    console = output_console(highlight=False, emoji=False)
     if not console.is_terminal:
         console.width = 160  # files and pipes: no terminal width to fit
     for capture in captures:

@@ -50,8 +50,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from rich.console import Console
-
+    from bpflogs.commands import output_console
     from bpflogs.errors import BpflogsError
     from bpflogs.render.validate_text import check_list, print_results, write_results
     from bpflogs.validate import CHECKS, Trouble, UnknownCheck, ValidationResult, exit_status, validate
@@ -85,7 +84,7 @@ def _run(args: argparse.Namespace) -> int:
 
         write_validate_json(results, sys.stdout, args.strict)
     else:
-        console = Console(highlight=False, emoji=False)
+        console = output_console(highlight=False, emoji=False)
         if console.is_terminal:
             print_results(checked, console, args.quiet)
         else:

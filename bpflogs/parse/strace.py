@@ -21,6 +21,7 @@ from bpflogs.model import records as r
 from bpflogs.model import values as v
 from bpflogs.parse.grammar import lalr_parser
 from bpflogs.parse.lines import PREFIX, LogicalLine
+from bpflogs.parse.tokens import expected_of, expected_tokens, quoted
 
 __all__ = ["command_name", "parse_line"]
 
@@ -463,7 +464,8 @@ def _event(body: str) -> Callable[[r.Prefix], _Build] | None:
 
 
 def _unparsed(ll: LogicalLine, message: str, column: int = 1, expected: Iterable[str] = ()) -> r.Unparsed:
-    return r.Unparsed(ll.lines[0], ll.lines, ll.text, message, column, tuple(sorted(expected)), ll.parts)
+    names = expected_tokens("strace.lark", _parser(), expected)
+    return r.Unparsed(ll.lines[0], ll.lines, ll.text, message, column, names, ll.parts)
 
 
 _EVENT_START = re.compile(r"[a-z_][a-z0-9_]*(#64)?\(|<\.\.\. |--- |\+\+\+ |\[ Process PID=| > |strace: ")
@@ -647,12 +649,12 @@ def _parse_whole(ll: LogicalLine) -> r.Record:
     except lark.exceptions.UnexpectedCharacters as exc:
         pos = exc.pos_in_stream or 0
         char = ll.text[pos] if pos < len(ll.text) else ""
-        message = _where(ll, exc.column, f"unexpected character {char!r}")
-        return _unparsed(ll, message, exc.column, exc.allowed or ())
+        message = _where(ll, exc.column, f"unexpected character {quoted(char)}")
+        return _unparsed(ll, message, exc.column, expected_of(exc))
     except lark.exceptions.UnexpectedToken as exc:
         if exc.token.type == "$END":
             return _unparsed(ll, "line ends too early (cut short?)", len(ll.text) + 1, exc.expected)
-        message = _where(ll, exc.column, f"unexpected {str(exc.token)[:40]!r}")
+        message = _where(ll, exc.column, f"unexpected {quoted(str(exc.token)[:40])}")
         return _unparsed(ll, message, exc.column, exc.expected)
     except lark.exceptions.UnexpectedEOF as exc:
         return _unparsed(ll, "line ends too early (cut short?)", len(ll.text) + 1, exc.expected)

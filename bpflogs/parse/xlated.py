@@ -26,6 +26,7 @@ from bpflogs.model import insn as m
 from bpflogs.model.capture import DumpRecord
 from bpflogs.model.records import Unparsed
 from bpflogs.parse.grammar import lalr_parser
+from bpflogs.parse.tokens import expected_of, expected_tokens, quoted
 
 __all__ = [
     "DumpReader",
@@ -474,15 +475,17 @@ def _builder(number: int, text: str) -> _Build | Unparsed:
         cut = isinstance(exc, lark.exceptions.UnexpectedEOF) or (
             isinstance(exc, lark.exceptions.UnexpectedToken) and exc.token.type == "$END"
         )
+        expected = expected_tokens("xlated.lark", _parser(), expected_of(exc))
         if cut:
-            return Unparsed(number, (number,), text, "dump line ends too early (cut short?)", len(text) + 1)
+            message = "dump line ends too early (cut short?)"
+            return Unparsed(number, (number,), text, message, len(text) + 1, expected)
         column = getattr(exc, "column", 1) or 1
         rest = text[column - 1 :].strip()
         if column > 1 and text[: column - 1].strip() and rest:
-            message = f"unexpected {rest[:20]!r} (a line cut short, or a form bpflogs does not know)"
+            message = f"unexpected {quoted(rest[:20])} (a line cut short, or a form bpflogs does not know)"
         else:
             message = "not a line of a bpftool xlated dump"
-        return Unparsed(number, (number,), text, message, column)
+        return Unparsed(number, (number,), text, message, column, expected)
 
 
 # ---------------------------------------------------------------- cross-checks

@@ -20,7 +20,7 @@ from bpflogs.diff.result import (
     ProgramSide,
     Status,
 )
-from bpflogs.render.json_text import dumps
+from bpflogs.render.json_text import dumps, name_fields
 
 __all__ = ["DIFF_SCHEMA_VERSION", "diff_json", "write_diff_json"]
 
@@ -33,9 +33,9 @@ def diff_json(result: DiffResult, *, all_rows: bool = False, calls: bool = True)
     return {
         "bpflogs_diff": DIFF_SCHEMA_VERSION,
         "equal": result.equal,
-        "a": {"file": result.a_name, "kind": result.a_kind, "calls": result.calls_a,
+        "a": {**name_fields("file", result.a_name), "kind": result.a_kind, "calls": result.calls_a,
               "unparsed_lines": result.unparsed_a},
-        "b": {"file": result.b_name, "kind": result.b_kind, "calls": result.calls_b,
+        "b": {**name_fields("file", result.b_name), "kind": result.b_kind, "calls": result.calls_b,
               "unparsed_lines": result.unparsed_b},
         "strict": result.strict,
         "notes": list(result.notes),

@@ -6,8 +6,9 @@ import re
 
 __all__ = ["inert"]
 
-# C0 controls (except tab), DEL, C1 controls, bidi overrides/isolates
-_UNSAFE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# C0 controls (except tab), DEL, C1 controls, the bidi controls (Arabic letter mark, LRM/RLM,
+# embeddings, overrides, isolates), line and paragraph separators
+_UNSAFE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
 
 
 def inert(text: str) -> str:

@@ -25,7 +25,7 @@ from bpflogs.model.records import Record
 from bpflogs.model.typed import Bytes, Fd, FlagSet, Insns, Opaque, Pointer, Typed, Update, convert, typed_attr
 from bpflogs.objects import Replay
 from bpflogs.parse.capture import CaptureStream
-from bpflogs.render.json_text import dumps, hex_if_not_utf8
+from bpflogs.render.json_text import dumps, hex_if_not_utf8, name_fields
 from bpflogs.schema import SIZE_ARGUMENT
 
 __all__ = [
@@ -344,7 +344,7 @@ class _Summary:
 def _write_file(out: TextIO, name: str, rows: Iterable[_Row], summary: _Summary,
                 on_unparsed: Callable[[str, r.Unparsed], None] | None = None) -> None:  # fmt: skip
     """One file's object: its records first (streamed), then what is known only at the end."""
-    out.write(f'{{"file": {dumps(name)}, "records": [')
+    out.write(dumps(name_fields("file", name))[:-1] + ', "records": [')
     counts: dict[str, int] = {}
     unparsed: list[int] = []
     has_events = False

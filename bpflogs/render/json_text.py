@@ -12,17 +12,23 @@ import json
 import re
 from typing import Any
 
-__all__ = ["dumps", "hex_if_not_utf8"]
+__all__ = ["dumps", "hex_if_not_utf8", "name_fields"]
 
-# an escape \udcXX not itself escaped (preceded by an even number of backslashes)
-_LONE = re.compile(r"(?<!\\)((?:\\\\)*)\\udc([89a-f][0-9a-f])")
+# read left to right: an escaped backslash, a surrogate pair (a character beyond U+FFFF,
+# whose second half may be \udc80-\udcff too), or a lone \udcXX: an undecodable byte
+_ESCAPES = re.compile(r"\\\\|\\ud[89ab][0-9a-f]{2}\\ud[c-f][0-9a-f]{2}|\\udc([89a-f][0-9a-f])")
+
+
+def _byte(match: re.Match[str]) -> str:
+    byte = match.group(1)
+    return match.group() if byte is None else f"\\\\x{byte}"
 
 
 def dumps(value: Any, **options: Any) -> str:
     """``json.dumps``, with undecodable input bytes shown as ``\\xXX`` text."""
     text = json.dumps(value, **options)
     if "\\udc" in text:
-        text = _LONE.sub(r"\1\\\\x\2", text)
+        text = _ESCAPES.sub(_byte, text)
     return text
 
 
@@ -36,3 +42,10 @@ def hex_if_not_utf8(text: str) -> str | None:
     except UnicodeDecodeError:
         return raw.hex()
     return None
+
+
+def name_fields(key: str, name: str) -> dict[str, str]:
+    """``{key: name}``, and ``{key}_hex`` with the name's bytes when they are not UTF-8
+    (a file name is bytes: ``os.fsencode``), so the exact name is in the document."""
+    raw = hex_if_not_utf8(name)
+    return {key: name} if raw is None else {key: name, f"{key}_hex": raw}

@@ -3,7 +3,8 @@
 ``{"bpflogs_validate": 1, "files": [FILE, ...], "summary": {...}}``; each FILE is
 ``{"file", "kind", "checks", "summary": {"errors", "warnings", "notes"}, "passed",
 "diagnostics": [{"line", "column", "width", "severity", "check", "message", "hint",
-"source"}]}`` or, for a file that could not be read, ``{"file", "trouble"}``.
+"source"}]}`` or, for a file that could not be read, ``{"file", "trouble"}``. A file name
+that is not UTF-8 has its bytes in ``file_hex`` too.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-from bpflogs.render.json_text import dumps
+from bpflogs.render.json_text import dumps, name_fields
 from bpflogs.validate.diagnostic import Diagnostic, Trouble, ValidationResult
 
 __all__ = ["VALIDATE_SCHEMA_VERSION", "diagnostic_json", "result_json", "write_validate_json"]
@@ -34,9 +35,9 @@ def diagnostic_json(diag: Diagnostic) -> dict[str, Any]:
 
 def result_json(result: ValidationResult | Trouble, strict: bool = False) -> dict[str, Any]:
     if isinstance(result, Trouble):
-        return {"file": result.file, "trouble": result.message}
+        return {**name_fields("file", result.file), "trouble": result.message}
     return {
-        "file": result.file,
+        **name_fields("file", result.file),
         "kind": result.kind,
         "checks": list(result.checks),
         "summary": {"errors": result.errors, "warnings": result.warnings, "notes": result.notes},

@@ -21,17 +21,6 @@ _UNFINISHED = " <unfinished ...>"
 _Event = Syscall | OtherSyscall | Resumed | Signal | Exit | Personality
 _Call = Syscall | OtherSyscall
 
-# what a grammar terminal stands for, in an "expected" list (anonymous ones are left out)
-_TERMINALS = {
-    "EQUAL": "'='", "RPAR": "')'", "RBRACE": "'}'", "RSQB": "']'", "LBRACE": "'{'", "LSQB": "'['",
-    "VBAR": "'|'", "COMMA": "','", "ARROW": "'=>'", "UNFINISHED": "'<unfinished ...>'",
-    "DETACHED": "'<detached ...>'", "COMMENT": "a /* comment */", "DECOR": "an fd decoration <...>",
-    "NUMBER": "a number", "SYMBOL": "a constant name", "STRING": "a string", "FIELD": "a field name",
-    "DURATION": "a duration <...>", "RET_NOTE": "a note (...)", "ELLIPSIS": "'...'", "OR": "'or'",
-    "CALL_OPEN": "a syscall", "BPF_OPEN": "'bpf('", "RESUMED": "'<... resumed>'", "PID": "a pid",
-    "RETVAL": "a return value", "PAD": "' '",
-}  # fmt: skip
-
 
 def _events(ctx: Context) -> list[_Event]:
     kinds = (Syscall, OtherSyscall, Resumed, Signal, Exit, Personality)
@@ -49,10 +38,9 @@ def _where(ctx: Context, record: _Call | Resumed, offset: int) -> tuple[int, int
 def _syntax(ctx: Context) -> Iterator[Finding]:
     for bad in ctx.capture.unparsed:
         line, column = ctx.sources.locate(bad.lines, bad.parts, bad.text, bad.column - 1)
-        expected = sorted({_TERMINALS[e] for e in bad.expected if e in _TERMINALS})
         message = bad.message
-        if expected:
-            message += f"; expected {' or '.join(expected)}"
+        if bad.expected:  # the tokens' readable names (bpflogs/parse/tokens.py)
+            message += f"; expected {' or '.join(bad.expected)}"
         hint = None
         if "too early" in bad.message:
             hint = "the line was cut: was the capture interrupted, or the file truncated?"
