@@ -79,6 +79,11 @@ PATTERN_NAMES: dict[str, dict[str, str]] = {
         "GOTO_KIND": "'goto', 'gotol' or 'may_goto'",
         "CALL_SYMBOL": "a helper name",
         "CLASS_NAME": "an instruction class",
+        "LEGACY_REG": "a register '(u32) rN'",
+        "LEGACY_INT": "a number '(u32) N'",
+        "LEGACY_NEG": "a negated register '(u32) -rN'",
+        "LEGACY_OP": "an operator ('=', '+=', 'neg', 'endian', ...)",
+        "CALL_ID": "a helper number",
     },
 }
 
