@@ -237,6 +237,9 @@ def record_json(
         out.update(name=record.name, args=record.args, end=record.end.value, result=_result(record.result))
     elif isinstance(record, r.Resumed):
         out.update(name=record.name, rest=record.rest, result=_result(record.result))
+        if record.call is not None:
+            out["resumes"] = record.resumes
+            out["call"] = record_json(record.call, refs, created)
     elif isinstance(record, r.Signal):
         out.update(signal=record.signal, info=record.info, stopped=record.stopped)
     elif isinstance(record, r.Exit):
@@ -301,7 +304,13 @@ def write_parse_json_streams(
 
         def records(stream: CaptureStream = stream, replay: Replay = replay) -> Iterator[_Row]:
             for rec in stream:
-                yield (rec, *replay.take(rec)) if isinstance(rec, r.Syscall) else (rec, None, None)
+                if isinstance(rec, r.Syscall):
+                    refs, created = replay.take(rec)
+                    yield rec, refs, None if rec.end is r.CallEnd.UNFINISHED else created
+                elif isinstance(rec, r.Resumed) and isinstance(rec.call, r.Syscall):
+                    yield (rec, *replay.take(rec.call))
+                else:
+                    yield rec, None, None
 
         out.write("" if first else ", ")
         first = False
@@ -320,9 +329,15 @@ _Row = tuple[Record | DumpRecord, Mapping[str, BpfObject] | None, BpfObject | No
 
 def _rows(capture: Capture) -> Iterator[_Row]:
     table = capture.objects
+    halves = table.halves
     for rec in capture.records:
         if isinstance(rec, r.Syscall):
-            yield rec, table.paths(rec), table.created_by(rec)
+            if rec.end is not r.CallEnd.UNFINISHED:
+                yield rec, table.paths(rec), table.created_by(rec)
+            else:  # the half of a call that resumed late shows what it named itself
+                yield rec, dict(halves[rec.line]) if rec.line in halves else table.paths(rec), None
+        elif isinstance(rec, r.Resumed) and isinstance(rec.call, r.Syscall):
+            yield rec, table.paths(rec.call), table.created_by(rec.call)
         else:
             yield rec, None, None
 
@@ -334,11 +349,12 @@ class _Summary:
                  replay: Replay | None = None) -> None:  # fmt: skip
         self._lines, self._capture, self._stream, self._replay = lines, capture, stream, replay
 
-    def __call__(self) -> tuple[int, Iterable[BpfObject], list[Program]]:
-        if self._capture is not None:
-            return self._lines, self._capture.objects.objects, list(self._capture.programs)
+    def __call__(self) -> tuple[int, Iterable[BpfObject], list[Program], bool]:
+        capture = self._capture
+        if capture is not None:
+            return self._lines, capture.objects.objects, list(capture.programs), capture.bom
         assert self._stream is not None and self._replay is not None
-        return self._stream.lines, self._replay.objects, self._stream.programs
+        return self._stream.lines, self._replay.objects, self._stream.programs, self._stream.bom
 
 
 def _write_file(out: TextIO, name: str, rows: Iterable[_Row], summary: _Summary,
@@ -358,10 +374,12 @@ def _write_file(out: TextIO, name: str, rows: Iterable[_Row], summary: _Summary,
         has_events = has_events or is_event(record)
         out.write(",\n" if i else "\n")
         out.write(dumps(record_json(record, refs, created)))
-    lines, objects, programs = summary()
-    tail = {"lines": lines, "counts": counts, "unparsed_lines": unparsed,
+    lines, objects, programs, bom = summary()
+    tail: dict[str, Any] = {"lines": lines, "counts": counts, "unparsed_lines": unparsed,
             "kind": content_kind(has_events, bool(programs)),
             "objects": [_object(o) for o in objects]}  # fmt: skip
+    if bom:
+        tail["bom"] = True  # the file began with a byte order mark, left out of line 1's text
     out.write("\n], " + dumps(tail)[1:-1] + ', "programs": [')
     for j, program in enumerate(programs):
         out.write(",\n" if j else "\n")
