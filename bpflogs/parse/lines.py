@@ -167,18 +167,19 @@ class _Halves:
             return pid, item
         return None
 
-    def find(self, pid: _Key, name: str) -> _Key:
-        """The pid whose half a ``<... NAME resumed>`` line of ``pid`` resumes (``_NOT_FOUND``:
-        none). With no pid prefix on one of the halves: the most recent call of that name
-        (a resumed line with a pid never takes another pid's call)."""
+    def own(self, pid: _Key, name: str) -> bool:
+        """Whether the half of ``pid`` is a call of ``name``."""
         found = self.by_pid.get(pid)
-        if found is not None and found[1] == name:
-            return pid
+        return found is not None and found[1] == name
+
+    def other(self, pid: _Key, name: str) -> _Key:
+        """The pid of the half a ``<... NAME resumed>`` line of ``pid`` takes when ``pid`` has
+        none of its own (``_NOT_FOUND``: none): with no pid prefix on one of the halves, the
+        most recent call of that name (a resumed line with a pid never takes another pid's)."""
         if pid is None:
             pids = self._by_name.get(name)
             return next(reversed(pids)) if pids else _NOT_FOUND
-        found = self.by_pid.get(None)
-        return None if found is not None and found[1] == name else _NOT_FOUND
+        return None if self.own(None, name) else _NOT_FOUND
 
     def items(self) -> list[LogicalLine]:
         return [item for item, _ in self.by_pid.values()]
@@ -254,7 +255,10 @@ class LogicalLines:
             resumed = _RESUMED.match(text, start)
             if resumed is not None:
                 name = resumed.group(1)
-                key = pending.find(pid, name)
+                # the pid's own call first (still held, or given out), then one without a pid
+                key = pid if pending.own(pid, name) else _NOT_FOUND
+                if key == _NOT_FOUND and not (late and late.own(pid, name)):
+                    key = pending.other(pid, name)
                 if key != _NOT_FOUND:
                     first, _ = pending.by_pid[key]
                     joined = first.text[: -len(UNFINISHED)] + text[resumed.end() :]
@@ -265,7 +269,7 @@ class LogicalLines:
                         pending.pop(key)
                         yield merged
                     continue
-                key = late.find(pid, name) if late else _NOT_FOUND
+                key = (pid if late.own(pid, name) else late.other(pid, name)) if late else _NOT_FOUND
                 if key != _NOT_FOUND:
                     first, _ = late.pop(key)
                     if not text.endswith(UNFINISHED):
