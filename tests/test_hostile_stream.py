@@ -97,6 +97,25 @@ def test_a_call_that_never_resumes_holds_back_at_most_the_window() -> None:
     assert [line for line, _ in given] == list(range(1, 3 * WINDOW))
 
 
+@pytest.mark.parametrize(
+    "head",
+    [["[    1.234] kernel: bpf: loaded"], [f"1 {FREEZE % 3}", "["], ["{"]],
+    ids=["dmesg", "bracket", "brace"],
+)
+def test_what_only_begins_like_json_is_not_read_whole(head: list[str]) -> None:
+    read: list[int] = []
+
+    def lines() -> Iterator[tuple[int, str]]:
+        for n, text in enumerate([*head, *(f"2 {FREEZE % 4}" for _ in range(3 * WINDOW))], 1):
+            read.append(n)
+            yield n, text
+
+    stream = CaptureStream(lines(), "t")
+    given = [(record.line, len(read)) for record in stream]
+    assert len(given) == 3 * WINDOW + len(head)
+    assert all(at - line <= 2 for line, at in given)  # each record as soon as its line is read
+
+
 def test_within_the_window_a_call_is_stitched_as_before() -> None:
     capture = bpflogs.parse_lines(numbered(late_call(WINDOW - 10)))
     first = capture.records[0]
