@@ -297,3 +297,13 @@ def test_validate_shows_invisible_characters_escaped(tmp_path: Path) -> None:
     lines = out.splitlines()
     row = next(i for i, line in enumerate(lines) if line.startswith("     2 | "))
     assert lines[row + 1].index("^") == lines[row].index("\\u200b")
+
+
+def test_a_flood_of_unparsed_lines_is_listed_whole() -> None:
+    # the unparsed lines are kept compactly and written a piece at a time (4096 a piece)
+    lines = ["garbage", LINE] * 4200
+    out = io.StringIO()
+    write_parse_json_streams([("t", numbered(lines))], out, pytest.fail)
+    (file,) = json.loads(out.getvalue())["files"]
+    assert file["unparsed_lines"] == list(range(1, len(lines) + 1, 2))
+    assert '"unparsed_lines": [1, 3, 5, ' in out.getvalue()

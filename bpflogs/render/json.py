@@ -6,6 +6,7 @@ Schema: docs/json-parse.md.
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, TextIO
 
@@ -362,7 +363,7 @@ def _write_file(out: TextIO, name: str, rows: Iterable[_Row], summary: _Summary,
     """One file's object: its records first (streamed), then what is known only at the end."""
     out.write(f'{{"file": {dumps(name)}, "records": [')
     counts: dict[str, int] = {}
-    unparsed: list[int] = []
+    unparsed = array("q")  # the lines of unparsed records: 8 bytes each, however many
     has_events = False
     for i, (record, refs, created) in enumerate(rows):
         kind = _KINDS[type(record)]
@@ -375,12 +376,15 @@ def _write_file(out: TextIO, name: str, rows: Iterable[_Row], summary: _Summary,
         out.write(",\n" if i else "\n")
         out.write(dumps(record_json(record, refs, created)))
     lines, objects, programs, bom = summary()
-    tail: dict[str, Any] = {"lines": lines, "counts": counts, "unparsed_lines": unparsed,
-            "kind": content_kind(has_events, bool(programs)),
-            "objects": [_object(o) for o in objects]}  # fmt: skip
+    out.write("\n], " + dumps({"lines": lines, "counts": counts})[1:-1] + ', "unparsed_lines": [')
+    for k in range(0, len(unparsed), 4096):  # written a piece at a time, as the records were
+        out.write(", " if k else "")
+        out.write(", ".join(map(str, unparsed[k : k + 4096])))
+    tail: dict[str, Any] = {"kind": content_kind(has_events, bool(programs)),
+                            "objects": [_object(o) for o in objects]}  # fmt: skip
     if bom:
         tail["bom"] = True  # the file began with a byte order mark, left out of line 1's text
-    out.write("\n], " + dumps(tail)[1:-1] + ', "programs": [')
+    out.write("], " + dumps(tail)[1:-1] + ', "programs": [')
     for j, program in enumerate(programs):
         out.write(",\n" if j else "\n")
         out.write(dumps(program_json(program)))
