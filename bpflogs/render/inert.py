@@ -29,6 +29,4 @@ def visible(text: str) -> str:
     text = inert(text)
     if text.isascii():
         return text
-    return "".join(
-        f"\\u{ord(c):04x}" if unicodedata.category(c) in ("Cf", "Zl", "Zp") else c for c in text
-    )
+    return "".join(f"\\u{ord(c):04x}" if unicodedata.category(c) in ("Cf", "Zl", "Zp") else c for c in text)
