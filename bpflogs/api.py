@@ -36,7 +36,7 @@ def parse_lines(lines: Iterable[tuple[int, str]], name: str = "<lines>", strict:
             bad = next((r for r in records if isinstance(r, Unparsed)), None)
             if bad is not None:
                 raise ParseError(bad.message, name, bad.line, bad.column, bad.text)
-        return Capture.build(name, records, replay(records), stream.lines, programs)
+        return Capture.build(name, records, replay(records), stream.lines, programs, stream.bom)
 
 
 def parse_file(

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from bpflogs import schema
 from bpflogs.model import values as v
 from bpflogs.model.capture import BpfObject, ObjectTable
-from bpflogs.model.records import OtherSyscall, Syscall
+from bpflogs.model.records import OtherSyscall, Resumed, Syscall
 from bpflogs.model.typed import info_kind
 from bpflogs.schema import FieldSpec, Kind, ObjectKind
 
@@ -203,6 +203,8 @@ class Replay:
 
     def feed(self, record: object) -> None:
         state = self._state
+        if isinstance(record, Resumed) and record.call is not None:
+            record = record.call  # a call that resumed late: the whole call returns now
         if isinstance(record, Syscall):
             if len(state.fd_cache) > 1 << 14:
                 state.fd_cache.clear()
@@ -215,16 +217,28 @@ class Replay:
         return self._state.refs.pop(call.line, {}), self._state.returns.pop(call.line, None)
 
 
+def _replayed(record: object) -> Syscall | OtherSyscall | None:
+    """The call a record makes the replay see: a bpf call, a ``close``, or the whole call of a
+    late ``<... resumed>`` line (its unfinished half is a record of its own)."""
+    if isinstance(record, Resumed):
+        record = record.call
+    if isinstance(record, Syscall) or (isinstance(record, OtherSyscall) and record.name == "close"):
+        return record
+    return None
+
+
 def replay(records: Sequence[object]) -> ObjectTable:
     """The object table of a capture's records."""
     state = _Replay()
-    calls = [
-        r for r in records if isinstance(r, Syscall) or (isinstance(r, OtherSyscall) and r.name == "close")
-    ]
+    calls = [c for c in map(_replayed, records) if c is not None]
     calls.sort(key=lambda r: r.lines[-1])  # in the order the calls returned
+    late = {r.resumes for r in records if isinstance(r, Resumed) and r.call is not None}
+    halves: dict[int, dict[str, BpfObject]] = {}
     for call in calls:
         if isinstance(call, Syscall):
+            if late and len(call.lines) > 1 and call.line in late:  # its half has been replayed
+                halves[call.line] = state.refs.pop(call.line, {})
             state.call(call)
         else:
             state.close(call)
-    return ObjectTable(tuple(state.objects), state.refs, state.returns)
+    return ObjectTable(tuple(state.objects), state.refs, state.returns, halves)

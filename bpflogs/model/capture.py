@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from bpflogs.model.insn import FunctionHeader, InsnLine, OpcodeBytes, Program, ProgramHeader, SourceLine
 from bpflogs.model.records import (
+    CallEnd,
     Exit,
     Message,
     OtherSyscall,
@@ -19,7 +20,7 @@ from bpflogs.model.records import (
 )
 from bpflogs.schema import ObjectKind
 
-__all__ = ["BpfObject", "Capture", "DumpRecord", "ObjectTable", "content_kind", "is_event"]
+__all__ = ["BpfObject", "Capture", "DumpRecord", "ObjectTable", "content_kind", "is_event", "late_calls"]
 
 
 DumpRecord = InsnLine | SourceLine | FunctionHeader | ProgramHeader | OpcodeBytes
@@ -64,6 +65,9 @@ class ObjectTable:
     refs: Mapping[int, Mapping[str, BpfObject]] = field(default_factory=dict)
     # line of the call -> the object its returned fd names
     returns: Mapping[int, BpfObject] = field(default_factory=dict)
+    # line of an unfinished half given out before its call resumed (``Resumed.resumes``) ->
+    # what its own fd fields named (``refs`` holds the whole call's)
+    halves: Mapping[int, Mapping[str, BpfObject]] = field(default_factory=dict)
 
     def resolve(self, call: Syscall | OtherSyscall, path: str) -> BpfObject | None:
         """The object the fd at ``path`` of ``call`` named (None: not created in this capture)."""
@@ -93,28 +97,50 @@ class Capture:
     unparsed: tuple[Unparsed, ...] = ()
     programs: tuple[Program, ...] = ()
     has_events: bool = False  # any strace event (call, signal, exit, message) among the records
+    bom: bool = False  # the file began with a UTF-8 byte order mark (not in the first record's text)
 
     @classmethod
     def build(
         cls, name: str, records: list[Record | DumpRecord], objects: ObjectTable, line_count: int,
-        programs: list[Program] | None = None,
+        programs: list[Program] | None = None, bom: bool = False,
     ) -> Capture:  # fmt: skip
         kinds = set(map(type, records))  # a big dump is one kind of record: skip the filters
+        syscalls = tuple(r for r in records if isinstance(r, Syscall)) if _any_of(kinds, Syscall) else ()
+        late = late_calls(records) if syscalls and _any_of(kinds, Resumed) else {}
+        if late:  # a call that resumed late is one call, where its half is
+            syscalls = tuple(_whole(call, late) for call in syscalls)
         return cls(
             name=name,
             records=tuple(records),
             objects=objects,
             line_count=line_count,
-            syscalls=tuple(r for r in records if isinstance(r, Syscall)) if _any_of(kinds, Syscall) else (),
+            syscalls=syscalls,
             unparsed=tuple(r for r in records if isinstance(r, Unparsed)) if _any_of(kinds, Unparsed) else (),
             programs=tuple(programs or ()),
             has_events=_any_of(kinds, _STRACE_EVENTS),
+            bom=bom,
         )
 
     @property
     def kind(self) -> str:
         """``strace``, ``xlated``, ``mixed`` or ``empty``: what the capture holds."""
         return content_kind(self.has_events, bool(self.programs))
+
+
+def late_calls(records: Iterable[object]) -> dict[int, Syscall | OtherSyscall]:
+    """The calls that resumed after the reader gave out their unfinished half (see
+    ``Resumed``), by the line of that half."""
+    return {
+        r.resumes: r.call
+        for r in records
+        if isinstance(r, Resumed) and r.resumes is not None and r.call is not None
+    }
+
+
+def _whole(call: Syscall, late: Mapping[int, Syscall | OtherSyscall]) -> Syscall:
+    """The call, or the whole call when ``call`` is a half that resumed late."""
+    whole = late.get(call.line) if call.end is CallEnd.UNFINISHED else None
+    return whole if isinstance(whole, Syscall) else call
 
 
 def _any_of(kinds: set[type], of: type | tuple[type, ...]) -> bool:

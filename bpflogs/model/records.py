@@ -198,7 +198,13 @@ class OtherSyscall:
 
 @dataclass(frozen=True, slots=True)
 class Resumed:
-    """A ``<... NAME resumed>`` line whose unfinished half is not in the capture."""
+    """A ``<... NAME resumed>`` line whose unfinished half is not in its record.
+
+    Either the half is not in the capture (``resumes`` is None), or the call waited longer
+    than the reader holds a call open (``bpflogs.parse.lines.WINDOW`` lines): its half was
+    given out before as an unfinished call at line ``resumes``, and ``call`` is the call the
+    two halves make, as one record would hold it (lines, text and parts of both).
+    """
 
     line: int
     lines: tuple[int, ...]
@@ -209,6 +215,8 @@ class Resumed:
     result: Result
     pad: str = " "
     parts: tuple[str, ...] = ()  # the line(s) as read, when colour escapes were removed
+    resumes: int | None = None  # the line of the unfinished half given out before
+    call: Syscall | OtherSyscall | None = None  # the whole call, when ``resumes`` is set
 
     @property
     def pid(self) -> int | None:

@@ -15,16 +15,19 @@ import json
 import re
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import replace
 
 from bpflogs.errors import InputError
 from bpflogs.model import insn as m
 from bpflogs.model import records as r
-from bpflogs.parse.lines import LogicalLine, LogicalLines
+from bpflogs.parse.lines import WINDOW, LogicalLine, LogicalLines, Passing, stitch
 from bpflogs.parse.strace import parse_line
 from bpflogs.parse.xlated import DumpReader, DumpRecord
 from bpflogs.parse.xlated_json import DumpShapeError, programs_from_json
 
-__all__ = ["AnyRecord", "CaptureStream"]
+__all__ = ["BOM", "AnyRecord", "CaptureStream"]
+
+BOM = "\ufeff"  # a UTF-8 byte order mark, as the first line decodes it
 
 AnyRecord = r.Record | DumpRecord
 
@@ -34,6 +37,10 @@ _XLATED = re.compile(
     r"|[ \t]+[0-9a-f]{2}(?: [0-9a-f]{2}){7}(?:(?: [0-9a-f]{2}){8})?[ \t]*$"  # opcode bytes
     r"|[A-Za-z_][^;=]*\(.*\):[ \t]*$"  # function signature
     r"|\d+: (?:type \d+|[a-z_0-9]+)  name "  # program header
+)
+# a line that can be part of a JSON document: JSON tokens only (a string cannot span lines)
+_JSONISH = re.compile(
+    r'\s*+(?:(?:"(?:[^"\\]|\\.)*+"|-?\d++(?:\.\d++)?+(?:[eE][+-]?+\d++)?+|true|false|null|[{}\[\],:])\s*+)*+$'
 )
 _DOT = re.compile(r'digraph "DOT graph for eBPF program"')
 _COMMAND_TARGET = re.compile(r"\bprog\s+dump\s+xlated\s+(id|name|pinned|tag)\s+(\S+)")
@@ -79,8 +86,11 @@ class CaptureStream:
 
     Iterate once; then ``programs`` holds the programs of its dumps and ``lines`` the number
     of lines read. A record is given out once nothing older can come any more: an
-    unfinished call holds back what follows it until its resumed half is read; a dump's
-    records come when the dump ends. A file that is one bpftool JSON document is read whole.
+    unfinished call holds back what follows it until its resumed half is read, for at most
+    ``window`` lines (then it is given out unfinished, and its resumed line names it); a
+    dump's records come when the dump ends. A file that is one bpftool JSON document is read
+    whole; what only begins like one is read line by line from the first line that cannot be
+    JSON. A UTF-8 byte order mark before the first line is left out (``bom`` says so).
     """
 
     def __init__(
@@ -88,11 +98,14 @@ class CaptureStream:
         numbered: Iterable[tuple[int, str]],
         name: str,
         on_complete: Callable[[AnyRecord], None] | None = None,
+        window: int = WINDOW,
     ) -> None:
         self.name = name
+        self._window = window  # lines an unfinished call is held open (bpflogs.parse.lines.WINDOW)
         self._on_complete = on_complete  # told of each strace record in the order calls completed
         self.programs: list[m.Program] = []
         self.lines = 0
+        self.bom = False  # the first line began with a byte order mark (left out of its record)
         self._numbered = numbered
         # records waiting to be given out: those that came in line order in a queue, the
         # others (a stitched call completes after lines that follow it) in a heap
@@ -131,30 +144,36 @@ class CaptureStream:
             yield heapq.heappop(heap)[2] if from_heap else queue.popleft()
 
     def __iter__(self) -> Iterator[AnyRecord]:
-        lines = iter(self._numbered)
-        head: list[tuple[int, str]] = []
-        for number, text in lines:  # up to the first line that is not blank
+        lines = self._after_bom(iter(self._numbered))
+        for number, text in lines:  # the blank lines before the first that is not blank
             self.lines = number
-            head.append((number, text))
             if text.strip():
+                head = (number, text)
                 break
-        first = head[-1][1].lstrip() if head else ""
-        if first.startswith(("[", "{")) and not first.startswith("[pid"):
-            everything = head + list(lines)
-            if everything:
-                self.lines = everything[-1][0]
-            whole = _whole_json(everything)
-            if whole is not None:
-                records, self.programs = whole
-                yield from records
-                return
-            lines = iter(everything)
+            blank = r.Blank(number, (number,), text)
+            if self._on_complete is not None:
+                self._on_complete(blank)
+            yield blank
         else:
-            lines = itertools.chain(head, lines)
-        logical = LogicalLines(self._strace_lines(lines))
+            return
+        first = head[1].lstrip()
+        if first.startswith(("[", "{")) and not first.startswith("[pid"):
+            document, rest = self._document(head, lines)
+            if rest is None:
+                whole = _whole_json(document)
+                if whole is not None:
+                    records, self.programs = whole
+                    yield from records
+                    return
+                lines = iter(document)
+            else:
+                lines = itertools.chain(document, rest)
+        else:
+            lines = itertools.chain((head,), lines)
+        logical = LogicalLines(self._strace_lines(lines), self._window)
         queue, heap = self._queue, self._heap
         for item in logical:
-            record = parse_line(item) if isinstance(item, LogicalLine) else item
+            record = self._record(item) if isinstance(item, LogicalLine) else item
             if self._on_complete is not None:
                 self._on_complete(record)
             oldest = logical.oldest_open()
@@ -167,14 +186,57 @@ class CaptureStream:
         yield from self._ready(None)
         self.programs.sort(key=lambda p: p.line)
 
-    def _strace_lines(self, lines: Iterator[tuple[int, str]]) -> Iterator[tuple[int, str]]:
-        """The strace lines of the capture; every other record goes to the output heap."""
+    def _after_bom(self, lines: Iterator[tuple[int, str]]) -> Iterator[tuple[int, str]]:
+        """The lines, a byte order mark at the start of the first left out (``bom`` says so)."""
+        for number, text in lines:
+            if text.startswith(BOM):
+                self.bom = True
+                text = text[len(BOM) :]
+            yield number, text
+            break
+        yield from lines
+
+    def _document(
+        self, head: tuple[int, str], lines: Iterator[tuple[int, str]]
+    ) -> tuple[list[tuple[int, str]], Iterator[tuple[int, str]] | None]:
+        """The lines of what may be one JSON document, from ``head``: read to the end of the
+        input (rest None), or up to the first line that cannot be part of one (then the
+        lines from there)."""
+        document = [head]
+        for item in lines:
+            self.lines = item[0]
+            if not _JSONISH.match(item[1]):
+                return document, itertools.chain((item,), lines)
+            document.append(item)
+        return document, None
+
+    def _record(self, item: LogicalLine) -> r.Record:
+        """The record of a logical line; a resumed line whose unfinished half was given out
+        before (see ``WINDOW``) names that half and carries the call the two make."""
+        record = parse_line(item)
+        half = item.resumes
+        if half is None or not isinstance(record, r.Resumed):
+            return record
+        call = parse_line(stitch(half, item))
+        if isinstance(call, (r.Syscall, r.OtherSyscall)):
+            return replace(record, resumes=half.lines[0], call=call)
+        if isinstance(call, r.Unparsed):  # each half reads, the two together do not
+            return r.Unparsed(
+                record.line, record.lines, record.text,
+                f"with the call of line {half.lines[0]} it resumes: {call.message}",
+                parts=record.parts,
+            )  # fmt: skip
+        return record
+
+    def _strace_lines(self, lines: Iterator[tuple[int, str]]) -> Iterator[tuple[int, str] | Passing]:
+        """The strace lines of the capture, and the records of comment and command lines in
+        their place; a dump's records go to the output heap when the dump ends."""
         dump: DumpReader | None = None  # the dump being read
         blanks: list[r.Blank] = []  # blank lines after a dump line: the dump's, if it goes on
         dump_name: str | None = None
         back: list[tuple[int, str]] = []  # lines read ahead and given back (a JSON block that was not)
 
-        def end_dump() -> Iterator[tuple[int, str]]:
+        def end_dump() -> Iterator[tuple[int, str] | Passing]:
             nonlocal dump, dump_name
             if dump is not None:
                 out, found = dump.finish()
@@ -214,13 +276,15 @@ class CaptureStream:
                 dump.add(number, text)
             elif dump is not None and not text.strip():
                 blanks.append(r.Blank(number, (number,), text))
+                if len(blanks) >= self._window:  # so many blank lines: the dump has ended
+                    yield from end_dump()
             elif text.startswith("$ "):
                 yield from end_dump()
-                self._push(r.Command(number, (number,), text, text[2:]))
+                yield r.Command(number, (number,), text, text[2:])
                 dump_name = _dump_name(text)
             elif text.startswith("#"):
                 yield from end_dump()
-                self._push(r.Comment(number, (number,), text))
+                yield r.Comment(number, (number,), text)
             elif text.startswith("[{") or text == "[":
                 # "-j" prints the whole array on one line; "-p" opens it with "[{" (or "[")
                 # and closes it with a line "]"
@@ -229,9 +293,9 @@ class CaptureStream:
                     for more in lines:
                         self.lines = more[0]
                         block.append(more)
-                        if more[1] == "]":
+                        if more[1] == "]" or not _JSONISH.match(more[1]):
                             break
-                    else:  # no closing line: not a block; read the lines after it again
+                    if block[-1][1] != "]":  # no closing line: not a block; read the lines after it again
                         back.extend(reversed(block[1:]))
                         block = block[:1]
                 try:

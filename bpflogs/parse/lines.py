@@ -13,9 +13,9 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from bpflogs.model.records import Blank, Message, SummaryLine
+from bpflogs.model.records import Blank, Command, Comment, Message, SummaryLine
 
-__all__ = ["PREFIX", "LogicalLine", "LogicalLines", "logical_lines"]
+__all__ = ["LATE", "PREFIX", "WINDOW", "LogicalLine", "LogicalLines", "logical_lines", "stitch"]
 
 UNFINISHED = " <unfinished ...>"
 
@@ -45,9 +45,11 @@ class LogicalLine:
     lines: tuple[int, ...]
     text: str
     parts: tuple[str, ...] = ()  # the physical texts, when they differ from ``text``
+    # a ``<... resumed>`` line whose unfinished half was given out before (see ``WINDOW``): that half
+    resumes: LogicalLine | None = None
 
 
-Item = LogicalLine | Message | SummaryLine | Blank
+Item = LogicalLine | Message | SummaryLine | Blank | Comment | Command
 
 
 def _prefix(text: str) -> tuple[int | None, int]:
@@ -61,11 +63,19 @@ def _prefix(text: str) -> tuple[int | None, int]:
     return int(digits.partition("<")[0]), m.end()
 
 
-def _physical(numbered: Iterable[tuple[int, str]], state: LogicalLines) -> Iterator[Item]:
+Passing = Comment | Command
+"""Records a reader made of lines that are not strace's, passed through in their place."""
+
+
+def _physical(numbered: Iterable[tuple[int, str] | Passing], state: LogicalLines) -> Iterator[Item]:
     """Colour removal, glued ``strace: Process`` messages, blank and summary lines."""
     carry: tuple[int, str, str] | None = None  # (line, text before the glued message, raw)
     in_summary = False
-    for number, raw in numbered:
+    for entry in numbered:
+        if not isinstance(entry, tuple):
+            yield entry
+            continue
+        number, raw = entry
         text = _SGR.sub("", raw) if "\x1b" in raw else raw
         if carry is not None:
             first, before, first_raw = carry
@@ -115,29 +125,124 @@ def logical_lines(numbered: Iterable[tuple[int, str]]) -> Iterator[Item]:
     return iter(LogicalLines(numbered))
 
 
+_Key = int | None
+_NOT_FOUND = -1  # no pid is negative
+
+
+class _Halves:
+    """Unfinished halves by pid, in the order of their first line, found by pid or by call
+    name in constant time (however many pids there are)."""
+
+    def __init__(self) -> None:
+        self.by_pid: dict[_Key, tuple[LogicalLine, str]] = {}
+        self._by_name: dict[str, dict[_Key, None]] = {}  # name -> pids, in the order added
+
+    def __len__(self) -> int:
+        return len(self.by_pid)
+
+    def __contains__(self, pid: _Key) -> bool:
+        return pid in self.by_pid
+
+    def add(self, pid: _Key, item: LogicalLine, name: str) -> None:
+        """A new half (newer than every other: it goes last)."""
+        self.by_pid[pid] = (item, name)
+        self._by_name.setdefault(name, {})[pid] = None
+
+    def replace(self, pid: _Key, item: LogicalLine) -> None:
+        """The half of ``pid`` grown by a resumed part that is unfinished again (its place and
+        name stay)."""
+        self.by_pid[pid] = (item, self.by_pid[pid][1])
+
+    def pop(self, pid: _Key) -> tuple[LogicalLine, str]:
+        item, name = self.by_pid.pop(pid)
+        pids = self._by_name[name]
+        del pids[pid]
+        if not pids:
+            del self._by_name[name]
+        return item, name
+
+    def first(self) -> tuple[_Key, LogicalLine] | None:
+        """The pid and the half with the oldest first line."""
+        for pid, (item, _) in self.by_pid.items():
+            return pid, item
+        return None
+
+    def own(self, pid: _Key, name: str) -> bool:
+        """Whether the half of ``pid`` is a call of ``name``."""
+        found = self.by_pid.get(pid)
+        return found is not None and found[1] == name
+
+    def other(self, pid: _Key, name: str) -> _Key:
+        """The pid of the half a ``<... NAME resumed>`` line of ``pid`` takes when ``pid`` has
+        none of its own (``_NOT_FOUND``: none): with no pid prefix on one of the halves, the
+        most recent call of that name (a resumed line with a pid never takes another pid's)."""
+        if pid is None:
+            pids = self._by_name.get(name)
+            return next(reversed(pids)) if pids else _NOT_FOUND
+        return None if self.own(None, name) else _NOT_FOUND
+
+    def items(self) -> list[LogicalLine]:
+        return [item for item, _ in self.by_pid.values()]
+
+
+WINDOW = 10_000
+"""Lines a call may wait for its ``<... resumed>`` half. A call still unfinished when the
+log has gone this many lines past it is given out as it is (an unfinished call), so that
+nothing after it is held back any longer; its resumed half, when it comes, is given out
+with ``resumes`` naming the half (``LogicalLine.resumes``)."""
+
+LATE = 1 << 16
+"""Halves given out by the window that are kept to be joined with a late resumed line, at
+most (the oldest are forgotten first: a resumed line of one of those is an orphan)."""
+
+
 class LogicalLines:
     """The logical lines of physical ones (see ``logical_lines``), telling as it goes which
     line is the oldest still open: an unfinished call waiting for its resumed half, or a
     line held back by a glued ``strace: Process`` message. Nothing from before that line
-    will be yielded any more, so a reader can give out everything older in line order."""
+    will be yielded any more, so a reader can give out everything older in line order.
 
-    def __init__(self, numbered: Iterable[tuple[int, str]]) -> None:
+    No line is held open longer than ``window`` lines (see ``WINDOW``): memory does not grow
+    with the log, whatever calls never resume."""
+
+    def __init__(self, numbered: Iterable[tuple[int, str] | Passing], window: int = WINDOW) -> None:
         self._numbered = numbered
-        self.pending: dict[int | None, tuple[LogicalLine, str]] = {}
+        self._window = window
+        self.pending = _Halves()  # halves waiting for their resumed line
+        self.late = _Halves()  # halves given out by the window, still joined when they resume
         self.carried: int | None = None
 
     def oldest_open(self) -> int | None:
         """The first line of the oldest item not yet yielded (None: all yielded)."""
-        if not self.pending:
+        first = self.pending.first()
+        if first is None:
             return self.carried
-        firsts = [item.lines[0] for item, _ in self.pending.values()]
-        if self.carried is not None:
-            firsts.append(self.carried)
-        return min(firsts) if firsts else None
+        line = first[1].lines[0]
+        return line if self.carried is None or line < self.carried else self.carried
+
+    def _expire(self, now: int) -> Iterator[LogicalLine]:
+        """The halves that have waited ``window`` lines by line ``now``, given out."""
+        pending, late = self.pending, self.late
+        while True:
+            first = pending.first()
+            if first is None or now - first[1].lines[0] < self._window:
+                return
+            pid = first[0]
+            item, name = pending.pop(pid)
+            if pid in late:
+                late.pop(pid)
+            elif len(late) >= LATE:
+                oldest = late.first()
+                assert oldest is not None
+                late.pop(oldest[0])
+            late.add(pid, item, name)
+            yield item
 
     def __iter__(self) -> Iterator[Item]:
-        pending = self.pending
+        pending, late = self.pending, self.late
         for item in _physical(self._numbered, self):
+            if pending:
+                yield from self._expire(item.lines[-1])
             if not isinstance(item, LogicalLine):
                 yield item
                 continue
@@ -150,30 +255,48 @@ class LogicalLines:
             resumed = _RESUMED.match(text, start)
             if resumed is not None:
                 name = resumed.group(1)
-                key: int | None = pid
-                if key not in pending or pending[key][1] != name:
-                    # no pid prefix on one of the halves: the most recent call of that name
-                    # (a resumed line with a pid never takes another pid's call)
-                    keys = reversed(pending) if pid is None else (k for k in (None,) if k in pending)
-                    key = next((k for k in keys if pending[k][1] == name), -1)
-                if key != -1:
-                    first, _ = pending.pop(key)
+                # the pid's own call first (still held, or given out), then one without a pid
+                key = pid if pending.own(pid, name) else _NOT_FOUND
+                if key == _NOT_FOUND and not (late and late.own(pid, name)):
+                    key = pending.other(pid, name)
+                if key != _NOT_FOUND:
+                    first, _ = pending.by_pid[key]
                     joined = first.text[: -len(UNFINISHED)] + text[resumed.end() :]
                     merged = LogicalLine(first.lines + item.lines, joined, _parts(first) + _parts(item))
                     if joined.endswith(UNFINISHED):
-                        pending[key] = (merged, name)
+                        pending.replace(key, merged)
                     else:
+                        pending.pop(key)
                         yield merged
                     continue
+                key = (pid if late.own(pid, name) else late.other(pid, name)) if late else _NOT_FOUND
+                if key != _NOT_FOUND:
+                    first, _ = late.pop(key)
+                    if not text.endswith(UNFINISHED):
+                        item = LogicalLine(item.lines, item.text, item.parts, first)
                 yield item
                 continue
             call = _CALL_NAME.match(text, start)
             if call is not None and text.endswith(UNFINISHED):
                 if pid in pending:  # a second unfinished call of one pid: the first was cut
                     yield pending.pop(pid)[0]
-                pending[pid] = (item, call.group(1))
+                if pid in late:  # nor will the one given out earlier resume any more
+                    late.pop(pid)
+                pending.add(pid, item, call.group(1))
                 continue
             yield item
-        for item, _ in list(pending.values()):
-            yield item
-        pending.clear()
+        yield from pending.items()
+        self.pending = _Halves()
+
+
+def stitch(half: LogicalLine, resumed: LogicalLine) -> LogicalLine:
+    """The call an unfinished half and the resumed line that completes it make together."""
+    text = resumed.text
+    _, start = _prefix(text)
+    marker = _RESUMED.match(text, start)
+    assert marker is not None
+    return LogicalLine(
+        half.lines + resumed.lines,
+        half.text[: -len(UNFINISHED)] + text[marker.end() :],
+        _parts(half) + _parts(resumed),
+    )

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
-__all__ = ["inert"]
+__all__ = ["inert", "visible"]
 
 # C0 controls (except tab), DEL, C1 controls, the bidi controls (Arabic letter mark, LRM/RLM,
 # embeddings, overrides, isolates), line and paragraph separators
@@ -20,3 +21,13 @@ def inert(text: str) -> str:
     )
     # undecodable input bytes (surrogateescape) shown as \xNN too
     return "".join(f"\\x{ord(c) - 0xDC00:02x}" if "\udc80" <= c <= "\udcff" else c for c in text)
+
+
+def visible(text: str) -> str:
+    """``inert(text)`` with the characters that show as nothing escaped too: format characters
+    (a byte order mark U+FEFF, zero-width spaces and joiners, soft hyphens ...) and line and
+    paragraph separators, as ``\\uXXXX``; for lines shown to be read character by character."""
+    text = inert(text)
+    if text.isascii():
+        return text
+    return "".join(f"\\u{ord(c):04x}" if unicodedata.category(c) in ("Cf", "Zl", "Zp") else c for c in text)

@@ -6,6 +6,7 @@ Schema: docs/json-parse.md.
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, TextIO
 
@@ -237,6 +238,9 @@ def record_json(
         out.update(name=record.name, args=record.args, end=record.end.value, result=_result(record.result))
     elif isinstance(record, r.Resumed):
         out.update(name=record.name, rest=record.rest, result=_result(record.result))
+        if record.call is not None:
+            out["resumes"] = record.resumes
+            out["call"] = record_json(record.call, refs, created)
     elif isinstance(record, r.Signal):
         out.update(signal=record.signal, info=record.info, stopped=record.stopped)
     elif isinstance(record, r.Exit):
@@ -301,7 +305,13 @@ def write_parse_json_streams(
 
         def records(stream: CaptureStream = stream, replay: Replay = replay) -> Iterator[_Row]:
             for rec in stream:
-                yield (rec, *replay.take(rec)) if isinstance(rec, r.Syscall) else (rec, None, None)
+                if isinstance(rec, r.Syscall):
+                    refs, created = replay.take(rec)
+                    yield rec, refs, None if rec.end is r.CallEnd.UNFINISHED else created
+                elif isinstance(rec, r.Resumed) and isinstance(rec.call, r.Syscall):
+                    yield (rec, *replay.take(rec.call))
+                else:
+                    yield rec, None, None
 
         out.write("" if first else ", ")
         first = False
@@ -320,9 +330,15 @@ _Row = tuple[Record | DumpRecord, Mapping[str, BpfObject] | None, BpfObject | No
 
 def _rows(capture: Capture) -> Iterator[_Row]:
     table = capture.objects
+    halves = table.halves
     for rec in capture.records:
         if isinstance(rec, r.Syscall):
-            yield rec, table.paths(rec), table.created_by(rec)
+            if rec.end is not r.CallEnd.UNFINISHED:
+                yield rec, table.paths(rec), table.created_by(rec)
+            else:  # the half of a call that resumed late shows what it named itself
+                yield rec, dict(halves[rec.line]) if rec.line in halves else table.paths(rec), None
+        elif isinstance(rec, r.Resumed) and isinstance(rec.call, r.Syscall):
+            yield rec, table.paths(rec.call), table.created_by(rec.call)
         else:
             yield rec, None, None
 
@@ -334,11 +350,12 @@ class _Summary:
                  replay: Replay | None = None) -> None:  # fmt: skip
         self._lines, self._capture, self._stream, self._replay = lines, capture, stream, replay
 
-    def __call__(self) -> tuple[int, Iterable[BpfObject], list[Program]]:
-        if self._capture is not None:
-            return self._lines, self._capture.objects.objects, list(self._capture.programs)
+    def __call__(self) -> tuple[int, Iterable[BpfObject], list[Program], bool]:
+        capture = self._capture
+        if capture is not None:
+            return self._lines, capture.objects.objects, list(capture.programs), capture.bom
         assert self._stream is not None and self._replay is not None
-        return self._stream.lines, self._replay.objects, self._stream.programs
+        return self._stream.lines, self._replay.objects, self._stream.programs, self._stream.bom
 
 
 def _write_file(out: TextIO, name: str, rows: Iterable[_Row], summary: _Summary,
@@ -346,7 +363,7 @@ def _write_file(out: TextIO, name: str, rows: Iterable[_Row], summary: _Summary,
     """One file's object: its records first (streamed), then what is known only at the end."""
     out.write(dumps(name_fields("file", name))[:-1] + ', "records": [')
     counts: dict[str, int] = {}
-    unparsed: list[int] = []
+    unparsed = array("q")  # the lines of unparsed records: 8 bytes each, however many
     has_events = False
     for i, (record, refs, created) in enumerate(rows):
         kind = _KINDS[type(record)]
@@ -358,11 +375,16 @@ def _write_file(out: TextIO, name: str, rows: Iterable[_Row], summary: _Summary,
         has_events = has_events or is_event(record)
         out.write(",\n" if i else "\n")
         out.write(dumps(record_json(record, refs, created)))
-    lines, objects, programs = summary()
-    tail = {"lines": lines, "counts": counts, "unparsed_lines": unparsed,
-            "kind": content_kind(has_events, bool(programs)),
-            "objects": [_object(o) for o in objects]}  # fmt: skip
-    out.write("\n], " + dumps(tail)[1:-1] + ', "programs": [')
+    lines, objects, programs, bom = summary()
+    out.write("\n], " + dumps({"lines": lines, "counts": counts})[1:-1] + ', "unparsed_lines": [')
+    for k in range(0, len(unparsed), 4096):  # written a piece at a time, as the records were
+        out.write(", " if k else "")
+        out.write(", ".join(map(str, unparsed[k : k + 4096])))
+    tail: dict[str, Any] = {"kind": content_kind(has_events, bool(programs)),
+                            "objects": [_object(o) for o in objects]}  # fmt: skip
+    if bom:
+        tail["bom"] = True  # the file began with a byte order mark, left out of line 1's text
+    out.write("], " + dumps(tail)[1:-1] + ', "programs": [')
     for j, program in enumerate(programs):
         out.write(",\n" if j else "\n")
         out.write(dumps(program_json(program)))

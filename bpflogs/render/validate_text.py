@@ -3,8 +3,9 @@
 Each diagnostic is ``FILE:LINE:COL: SEVERITY: MESSAGE [CHECK]``, then the line it is about
 with a caret under the column, then the hint. Every file ends with a summary line. The
 same lines are written plain (files, pipes) or styled on a terminal; text from the log is
-always data (``rich.text.Text``, control characters made inert). Files that could not be
-read are reported on stderr by the command, not here.
+always data (``rich.text.Text``, control characters made inert, characters that show as
+nothing, a U+FEFF or a zero-width space, escaped too). Files that could not be read are
+reported on stderr by the command, not here.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import TextIO
 from rich.console import Console
 from rich.text import Text
 
-from bpflogs.render.inert import inert
+from bpflogs.render.inert import inert, visible
 from bpflogs.validate.check import Check
 from bpflogs.validate.diagnostic import Diagnostic, Severity, ValidationResult
 
@@ -33,8 +34,8 @@ def _excerpt(source: str, column: int) -> tuple[str, int]:
     piece = source[start : start + _WINDOW]
     lead = "..." if start else ""
     tail = "..." if start + _WINDOW < len(source) else ""
-    shown = lead + inert(piece.replace("\t", " ")) + tail
-    caret = len(lead) + len(inert(piece[: max(0, column - 1 - start)].replace("\t", " ")))
+    shown = lead + visible(piece.replace("\t", " ")) + tail
+    caret = len(lead) + len(visible(piece[: max(0, column - 1 - start)].replace("\t", " ")))
     return shown, caret
 
 
@@ -47,7 +48,7 @@ def diagnostic_lines(diag: Diagnostic) -> Iterator[Text]:
     head = Text()
     head.append(f"{inert(diag.file)}:{diag.line}:{diag.column}: ", style="bold")
     head.append(f"{diag.severity.value}:", style=_STYLES[diag.severity])
-    head.append(f" {inert(diag.message)} ")
+    head.append(f" {visible(diag.message)} ")
     head.append(f"[{diag.check}]", style="dim")
     yield head
     if diag.source:
@@ -61,7 +62,7 @@ def diagnostic_lines(diag: Diagnostic) -> Iterator[Text]:
     if diag.hint:
         hint = Text(" " * 7 + "= ")
         hint.append("hint:", style="bold")
-        hint.append(f" {inert(diag.hint)}")
+        hint.append(f" {visible(diag.hint)}")
         yield hint
 
 

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from bpflogs import schema
 from bpflogs.model import values as v
+from bpflogs.model.capture import late_calls
 from bpflogs.model.records import CallEnd, Exit, OtherSyscall, Personality, Resumed, Signal, Syscall
 from bpflogs.model.typed import info_kind
 from bpflogs.objects import fd_fields, spec_path
@@ -23,8 +24,18 @@ _Call = Syscall | OtherSyscall
 
 
 def _events(ctx: Context) -> list[_Event]:
+    """The events of the capture; a call that resumed late (``Resumed.call``) is one event, the
+    whole call, where its unfinished half is."""
     kinds = (Syscall, OtherSyscall, Resumed, Signal, Exit, Personality)
-    return [r for r in ctx.capture.records if isinstance(r, kinds)]
+    events: list[_Event] = [r for r in ctx.capture.records if isinstance(r, kinds)]
+    late = late_calls(events)
+    if not late:
+        return events
+    return [
+        late.get(e.line, e) if isinstance(e, (Syscall, OtherSyscall)) and e.end is CallEnd.UNFINISHED else e
+        for e in events
+        if not (isinstance(e, Resumed) and e.call is not None)
+    ]
 
 
 def _where(ctx: Context, record: _Call | Resumed, offset: int) -> tuple[int, int]:
@@ -81,10 +92,11 @@ def _flights(ctx: Context) -> list[tuple[_Call, _Event]]:
 
 def _unfinished(ctx: Context) -> Iterator[Finding]:
     overlapped = {id(call) for call, _ in _flights(ctx)}
+    late = late_calls(ctx.capture.records)
     for record in ctx.capture.records:
         if isinstance(record, (Syscall, OtherSyscall)) and record.end is CallEnd.UNFINISHED:
-            if id(record) in overlapped:
-                continue  # its pid went on: a resumed line is missing (calls-in-flight)
+            if id(record) in overlapped or record.line in late:
+                continue  # its pid went on: a resumed line is missing (calls-in-flight); or it resumed late
             line, column = _where(ctx, record, len(record.text) - len(_UNFINISHED) + 1)
             name = record.command if isinstance(record, Syscall) else f"{record.name}()"
             yield Finding(
@@ -123,7 +135,7 @@ def _in_flight(ctx: Context) -> Iterator[Finding]:
 
 def _orphans(ctx: Context) -> Iterator[Finding]:
     for record in ctx.capture.records:
-        if isinstance(record, Resumed):
+        if isinstance(record, Resumed) and record.call is None:
             marker = f"<... {record.name} resumed>"
             yield Finding(
                 record.line,
