@@ -1,7 +1,8 @@
 """What a text bpflogs does not read looks like: a disassembly, BPF assembly, a verifier log ...
 
 Used to say why a file gives nothing to compare. Each kind has line patterns; the kind
-with the most matching lines among the first ``LIMIT`` non-blank lines wins, if enough of
+with the most matching lines among the first ``LIMIT`` non-blank lines (their first
+``WIDTH`` characters; every pattern is anchored or literal: linear in the line) wins, if enough of
 them match (a marker line such as ``file format elf64-bpf`` is enough on its own).
 """
 
@@ -12,9 +13,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import islice
 
-__all__ = ["LIMIT", "describe", "looks_like", "phrase"]
+__all__ = ["LIMIT", "WIDTH", "describe", "looks_like", "phrase"]
 
 LIMIT = 2000  # non-blank lines looked at
+WIDTH = 1000  # characters of each: a hostile 100 kB line costs no more than a long one
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +87,7 @@ _LIBBPF = _Kind(
 )
 # a bpf() call as strace prints it: nothing like code before it, its attr a struct or an address
 _BPF_CALL = r"^[^\"'(=]*\bbpf\((?:BPF_[A-Z_]+|0x[0-9a-f]+|\d+), (?:\{|0x[0-9a-f]+|NULL)"
-_LENIENT = "--lenient undoes mail quoting, prefixes and wrapping"
+_LENIENT = "if it was mail-quoted, prefixed or wrapped, --lenient undoes that"
 _STRACE = _Kind(
     f"strace output in a form bpflogs does not read ({_LENIENT})",
     re.compile(_BPF_CALL),
@@ -93,8 +95,8 @@ _STRACE = _Kind(
 )
 _XLATED = _Kind(
     f"a bpftool xlated dump in a form bpflogs does not read ({_LENIENT})",
-    re.compile(r"\S.*\b\d+: \([0-9a-f]{2}\) "),  # an instruction line with something before it
-    _any(r"\S.*\b\d+: \([0-9a-f]{2}\) ", r"\S.*; .*\[file:\S+ line_num:\d+"),
+    re.compile(r"^\s*\S.*?\b\d+: \([0-9a-f]{2}\) "),  # an instruction line with something before it
+    _any(r"^\s*\S.*?\b\d+: \([0-9a-f]{2}\) ", r"^\s*\S[^;]*; .*\[file:\S+ line_num:\d+"),
 )
 _JITED = _Kind(
     "bpftool prog dump jited output (machine code), which bpflogs does not read",
@@ -107,7 +109,7 @@ _KINDS = (_LIBBPF, _VERIFIER, _OBJDUMP, _ASM, _JITED, _STRACE, _XLATED)  # ties 
 
 def looks_like(texts: Iterable[str]) -> str | None:
     """What the text seems to be (``"llvm-objdump -d output"`` ...), or None."""
-    lines = list(islice((t for t in texts if t.strip()), LIMIT))
+    lines = list(islice((t[:WIDTH] for t in texts if t.strip()), LIMIT))
     if not lines:
         return None
     qualified = []  # (lines, kind) of the kinds with a marker line or a third of the lines typical

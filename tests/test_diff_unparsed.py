@@ -150,7 +150,7 @@ def _verifier_log() -> list[str]:
          "libbpf debug output"),
         (lambda: (ROOT / "tests/fixtures/mangled/mail-wrapped.strace.txt").read_text().split("\n"),
          "strace output in a form bpflogs does not read "
-         "(--lenient undoes mail quoting, prefixes and wrapping)"),
+         "(if it was mail-quoted, prefixed or wrapped, --lenient undoes that)"),
         (lambda: ["\t.text", "\t.globl\tmain", "main:", "\tmovl\t$1, %eax", "\tret"], None),  # x86: not BPF
         (lambda: ["Dear reviewer,", "the numbers are below.", "", "Thanks"], None),
     ],
@@ -158,6 +158,12 @@ def _verifier_log() -> list[str]:
 def test_what_a_file_looks_like(lines: object, kind: str | None) -> None:
     assert callable(lines)
     assert looks_like(lines()) == kind
+
+
+def test_a_hostile_line_costs_what_a_long_line_does() -> None:
+    # patterns are anchored or literal, and see a line's first WIDTH characters
+    kind = looks_like(["x" + " 1" * 200_000 + ": (b7) r1 = 1", "; " * 200_000 + "[file:"])
+    assert kind is None
 
 
 def test_a_verifier_log_is_named_once_it_reads_as_nothing() -> None:
@@ -271,3 +277,23 @@ def test_all_lists_equal_unparsed_lines_too(tmp_path: Path, capsys: pytest.Captu
     ]
     code, out, _ = run(capsys, "diff", "--all", "--format", "text", a, a)
     assert f"  31 31  {ESCAPED}" in out
+
+
+def test_in_a_mixed_capture_the_dump_ends_at_the_next_command(tmp_path: Path) -> None:
+    lines = (ROOT / "corpus" / "mixed" / "xdp_load_and_dump.txt").read_text().split("\n")
+    assert lines[36].startswith("$ bpftool prog dump xlated") and lines[231].startswith("$ bpftool")
+
+    def edited(before_second_command: str, in_second_dump: str) -> str:
+        # a line inside the first dump's region, just before the second command; and one
+        # after the second dump's first instruction
+        out = [*lines[:231], before_second_command, *lines[231:235], in_second_dump, *lines[235:]]
+        return "\n".join(out)
+
+    a = write(tmp_path / "a.txt", edited("Error: one", "   1: (bf) r1 = r6 &amp; 1"))
+    b = write(tmp_path / "b.txt", edited("Error: one", "   1: (bf) r1 = r6 &amp; 2"))
+    result = bpflogs.diff(a, b)
+    assert [(p.program_index, p.status) for p in result.unparsed] == [(0, Status.SAME), (1, Status.CHANGED)]
+    assert [p.status for p in result.programs] == [Status.SAME, Status.CHANGED]
+    c = write(tmp_path / "c.txt", "\n".join([lines[0], "garbage", *lines[1:]]))
+    (part,) = bpflogs.diff(ROOT / "corpus" / "mixed" / "xdp_load_and_dump.txt", c).unparsed
+    assert part.program_index is None and part.added == 1  # before any dump: outside

@@ -60,12 +60,12 @@ def _by_program(capture: Capture, compared: set[int]) -> dict[int | None, list[T
     out: dict[int | None, list[TextLine]] = {}
     k, current = 0, None  # the next program to start, the program whose dump we are in
     for record in capture.records:
+        if is_event(record) or isinstance(record, Command):
+            current = None  # the dump is over
         while k < len(starts) and record.line >= starts[k].line:
             current = id(starts[k]) if id(starts[k]) in compared else None
             k += 1
-        if is_event(record) or isinstance(record, Command):
-            current = None
-        elif isinstance(record, Unparsed):
+        if isinstance(record, Unparsed):
             out.setdefault(current, []).append(TextLine(record.line, record.text))
     return out
 
