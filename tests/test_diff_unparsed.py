@@ -29,6 +29,7 @@ from bpflogs.errors import BpflogsError, NothingToCompare
 from bpflogs.render.diff_markdown import write_markdown
 from bpflogs.render.diff_rich import print_rich
 from bpflogs.render.diff_text import write_text
+from bpflogs.render.json_text import dumps
 from bpflogs.sniff import describe, looks_like
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -297,3 +298,14 @@ def test_in_a_mixed_capture_the_dump_ends_at_the_next_command(tmp_path: Path) ->
     c = write(tmp_path / "c.txt", "\n".join([lines[0], "garbage", *lines[1:]]))
     (part,) = bpflogs.diff(ROOT / "corpus" / "mixed" / "xdp_load_and_dump.txt", c).unparsed
     assert part.program_index is None and part.added == 1  # before any dump: outside
+
+
+def test_astral_characters_survive_json(tmp_path: Path) -> None:
+    # U+1F480 is written \ud83d\udc80: its second half is no undecodable byte (it became \x80)
+    a = write(tmp_path / "a.txt", STRACE.read_text() + "skull \U0001f480 and a bad byte\n")
+    data = tmp_path / "b.txt"
+    data.write_bytes(STRACE.read_bytes() + "skull \U0001f480 and a bad byte ".encode() + b"\x80\n")
+    doc = json.loads(dumps(bpflogs.diff(a, str(data)).to_json()))
+    (part,) = doc["unparsed"]
+    texts = [side["text"] for row in part["lines"] for side in (row["a"], row["b"]) if side]
+    assert texts == ["skull \U0001f480 and a bad byte", "skull \U0001f480 and a bad byte \\x80"]

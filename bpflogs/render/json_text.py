@@ -14,8 +14,9 @@ from typing import Any
 
 __all__ = ["dumps", "hex_if_not_utf8"]
 
-# an escape \udcXX not itself escaped (preceded by an even number of backslashes)
-_LONE = re.compile(r"(?<!\\)((?:\\\\)*)\\udc([89a-f][0-9a-f])")
+# an escape \udcXX not itself escaped (preceded by an even number of backslashes) and not
+# the second half of a surrogate pair (U+1F480 is written \ud83d\udc80)
+_LONE = re.compile(r"(?<!\\)((?:\\\\)*)(?<!\\ud[89ab][0-9a-f][0-9a-f])\\udc([89a-f][0-9a-f])")
 
 
 def dumps(value: Any, **options: Any) -> str:
