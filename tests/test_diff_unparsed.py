@@ -194,6 +194,7 @@ def test_an_escaped_line_that_differs_is_a_difference(
     (part,) = result.unparsed
     assert (part.status, part.program_index, part.a_program) == (Status.CHANGED, 0, "cg_egress")
     assert result.programs[0].status is Status.CHANGED and result.programs[0].changed_rows == 0
+    assert result.programs[0].text_differs
     doc = json.loads(run(capsys, "diff", "--format", "json", a, b)[1])
     assert doc["equal"] is False
     assert doc["unparsed"] == [

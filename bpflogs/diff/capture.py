@@ -82,8 +82,8 @@ def _diff_captures(a: Capture, b: Capture, options: DiffOptions) -> DiffResult:
     unparsed = diff_unparsed(a, b, pairs)
     for part in unparsed:  # a dump holding a line that differs is a program that differs
         k = part.program_index
-        if k is not None and part.status is not Status.SAME and programs[k].status is Status.SAME:
-            programs[k] = replace(programs[k], status=Status.CHANGED)
+        if k is not None and part.status is not Status.SAME:
+            programs[k] = replace(programs[k], status=Status.CHANGED, text_differs=True)
     if options.strict:
         hidden.clear()  # nothing is hidden: every difference is listed
     return DiffResult(

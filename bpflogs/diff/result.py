@@ -189,6 +189,7 @@ class ProgramDiff:
     a_locator: Locator | None = field(default=None, repr=False, compare=False)
     b_locator: Locator | None = field(default=None, repr=False, compare=False)
     calls: Mapping[str, tuple[int, int]] = field(default_factory=dict)  # helper -> (calls in a, in b)
+    text_differs: bool = False  # lines of its dumps that did not parse differ (``DiffResult.unparsed``)
 
     @property
     def changed_rows(self) -> int:

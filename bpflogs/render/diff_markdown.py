@@ -150,8 +150,7 @@ def _hunk(program: ProgramDiff, rows: Sequence[InsnRow], view: ViewOptions) -> l
     return [f"<details><summary>{summary}</summary>", "", *block, "", "</details>", ""]
 
 
-def _program(program: ProgramDiff, view: ViewOptions, result: DiffResult) -> list[str]:
-    a_name, b_name = result.a_name, result.b_name
+def _program(program: ProgramDiff, view: ViewOptions, a_name: str, b_name: str) -> list[str]:
     if program.status is Status.SAME and not view.all_rows:
         return []
     out = [
@@ -166,7 +165,7 @@ def _program(program: ProgramDiff, view: ViewOptions, result: DiffResult) -> lis
     if calls:
         listed = ", ".join(f"{escape(n)} {a} → {b}" if a != b else f"{escape(n)} {a}" for n, (a, b) in calls)
         out += [f"calls: {listed}", ""]
-    if t.program_text_differs(result, program):
+    if program.text_differs:
         out += [escape(t.TEXT_DIFFERS), ""]
     for rows in t.shown_rows(program, view):
         out += _hunk(program, rows, view)
@@ -201,7 +200,9 @@ def write_markdown(result: DiffResult, out: TextIO, view: ViewOptions) -> None:
     else:
         lines = ["## bpflogs diff", "", *_summary(result), *_calls(result, view)]
         for program in result.programs:
-            lines += _program(program, replace(view, width=min(view.width, 120)), result)
+            lines += _program(
+                program, replace(view, width=min(view.width, 120)), result.a_name, result.b_name
+            )
         lines += _unparsed(result, view)
         lines += _footer(result)
     for line in lines:

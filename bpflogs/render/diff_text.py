@@ -34,6 +34,7 @@ from bpflogs.diff.result import (
 from bpflogs.render.inert import inert
 
 __all__ = [
+    "TEXT_DIFFERS",
     "Line",
     "Span",
     "call_title",
@@ -47,7 +48,6 @@ __all__ = [
     "layout",
     "percent_text",
     "plain",
-    "program_text_differs",
     "probe_text",
     "shown_calls",
     "shown_changes",
@@ -616,16 +616,6 @@ def has_probes(result: DiffResult) -> bool:
 TEXT_DIFFERS = "lines of its dump that did not parse differ: see the unparsed lines below"
 
 
-def program_text_differs(result: DiffResult, program: ProgramDiff) -> bool:
-    """Whether lines that did not parse in this program's dumps differ."""
-    return any(
-        part.status is not Status.SAME
-        and part.program_index is not None
-        and result.programs[part.program_index] is program
-        for part in result.unparsed
-    )
-
-
 def _program_lines(result: DiffResult, program: ProgramDiff, view: ViewOptions, carets: bool) -> list[Line]:
     hunks = shown_rows(program, view)
     if program.status is Status.SAME and not view.all_rows:
@@ -645,7 +635,7 @@ def _program_lines(result: DiffResult, program: ProgramDiff, view: ViewOptions, 
     if calls:
         listed = ", ".join(f"{inert(n)} {a} -> {b}" if a != b else f"{inert(n)} {a}" for n, (a, b) in calls)
         out.append(_line("  calls: ", listed))
-    if program_text_differs(result, program):
+    if program.text_differs:
         out.append(_line(Span(f"  {TEXT_DIFFERS}", NOTE)))
     for rows in hunks:
         out += hunk_lines(program, rows, view, carets=carets)
