@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["BpflogsError", "InputError", "OutputError", "ParseError"]
+__all__ = ["BpflogsError", "InputError", "NothingToCompare", "OutputError", "ParseError"]
 
 
 class BpflogsError(Exception):
@@ -24,6 +24,15 @@ class BpflogsError(Exception):
 
 class InputError(BpflogsError):
     """The input cannot be read as a log at all (missing, binary, damaged archive, endless line)."""
+
+
+class NothingToCompare(InputError):
+    """A file that holds text but no bpf() call and no dumped program: a diff would compare
+    nothing. ``looks_like`` says what the text seems to be (None: nothing bpflogs knows)."""
+
+    def __init__(self, message: str, path: str | None = None, looks_like: str | None = None):
+        super().__init__(message, path)
+        self.looks_like = looks_like
 
 
 class ParseError(BpflogsError):

@@ -13,6 +13,7 @@ import pytest
 
 import bpflogs
 from bpflogs import CallEnd, Capture, InputError, ParseError, Syscall, Unparsed
+from bpflogs.errors import NothingToCompare
 
 Load = Callable[[str], Capture]
 GOOD = b"bpf(BPF_MAP_FREEZE, {map_fd=5}, 4) = 0\n"
@@ -252,6 +253,9 @@ def test_hostile_lines_are_unparsed_not_raised(text: str, message: str) -> None:
     (record,) = capture.records
     assert isinstance(record, Unparsed) and message in record.message
     assert record.render() == text
+    with pytest.raises(NothingToCompare):  # nothing but a line that does not parse
+        bpflogs.diff(capture, capture)
+    capture = bpflogs.parse_text(text + "\n+++ exited with 0 +++\n")
     assert bpflogs.diff(capture, capture).equal
 
 

@@ -256,15 +256,19 @@ def test_max_line_bytes_must_be_positive() -> None:
 
 def _no_trouble(path: Path) -> None:
     """Every command reads the file: no traceback, nothing on stderr, the exit codes of a
-    capture with lines that do not parse."""
+    capture with lines that do not parse; a diff of lines that do not parse and nothing else
+    says, in one line, that there is nothing to compare."""
     for args, status in (
         (("parse",), 0),
         (("parse", "--json"), 0),
         (("validate", "-q"), 1),
-        (("diff", str(path)), 0),
     ):
         run = bpflogs_cli(*args, str(path))
         assert (run.returncode, run.stderr) == (status, b""), run.stderr[-300:]
+    run = bpflogs_cli("diff", str(path), str(path))
+    assert (run.returncode, run.stdout) == (2, b"")
+    assert run.stderr.startswith(f"bpflogs: {path}: nothing to compare: ".encode()), run.stderr[-300:]
+    assert run.stderr.count(b"\n") == 1
 
 
 def test_huge_integers(tmp_path: Path) -> None:

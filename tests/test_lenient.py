@@ -176,4 +176,7 @@ def test_cli_says_what_it_stripped() -> None:
         cwd=REPO,
         check=False,
     )
-    assert diff.returncode == 0, diff.stdout + diff.stderr
+    # every call pairs and is equal; the mail's own lines are on one side only: a difference
+    assert diff.returncode == 1, diff.stdout + diff.stderr
+    assert b"calls: a 5, b 5; 0 changed, 0 added, 0 removed" in diff.stdout
+    assert b"unparsed lines: a 3, b 0 (compared as text); 0 added, 3 removed, 0 same" in diff.stdout

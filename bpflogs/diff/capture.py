@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import replace
 
 from bpflogs.diff.calls import diff_calls
 from bpflogs.diff.options import DiffOptions
 from bpflogs.diff.programs import diff_program, pair_by_name
-from bpflogs.diff.result import CallDiff, DiffResult, ProbeSummary
+from bpflogs.diff.result import CallDiff, DiffResult, ProbeSummary, Status
+from bpflogs.diff.text import check_comparable, diff_unparsed
 from bpflogs.gcpause import cycle_collector_paused
 from bpflogs.model.capture import Capture
 from bpflogs.model.insn import Program
@@ -41,7 +43,13 @@ def _compared(a: Capture, b: Capture, has: Callable[[Capture], bool]) -> bool:
 
 
 def diff_captures(a: Capture, b: Capture, options: DiffOptions | None = None) -> DiffResult:
-    """What differs between capture ``a`` and capture ``b``."""
+    """What differs between capture ``a`` and capture ``b``.
+
+    Raises ``NothingToCompare`` when a side holds text but nothing bpflogs can compare
+    (no bpf() call, no strace event, no program): an llvm-objdump listing, a verifier log ...
+    """
+    check_comparable(a)
+    check_comparable(b)
     with cycle_collector_paused():  # the result holds no cycles; two big captures are millions of objects
         return _diff_captures(a, b, options or DiffOptions())
 
@@ -59,9 +67,11 @@ def _diff_captures(a: Capture, b: Capture, options: DiffOptions) -> DiffResult:
         count = len((a if side == "a" else b).syscalls)
         notes.append(f"bpf() calls not compared: {side} has {count}, {other} holds no strace output")
     programs = []
+    pairs: list[tuple[Program | None, Program | None]] = []
     if _compared(a, b, _has_dumps):
         names_a, names_b = _map_names(a), _map_names(b)
-        for pa, pb in pair_by_name(a.programs, b.programs, _program_name, leftovers=True):
+        pairs = pair_by_name(a.programs, b.programs, _program_name, leftovers=True)
+        for pa, pb in pairs:
             programs.append(diff_program(pa, pb, a.name, b.name, names_a, names_b, hidden, options.strict))
     elif _has_dumps(a) or _has_dumps(b):
         side, other = ("a", "b") if _has_dumps(a) else ("b", "a")
@@ -69,6 +79,11 @@ def _diff_captures(a: Capture, b: Capture, options: DiffOptions) -> DiffResult:
         notes.append(f"programs not compared: {side} has {count} dumped, {other} holds no xlated dump")
     if a.kind == "empty" or b.kind == "empty":
         notes.append(f"{'a' if a.kind == 'empty' else 'b'} holds no bpf() call and no dump")
+    unparsed = diff_unparsed(a, b, pairs)
+    for part in unparsed:  # a dump holding a line that differs is a program that differs
+        k = part.program_index
+        if k is not None and part.status is not Status.SAME:
+            programs[k] = replace(programs[k], status=Status.CHANGED, text_differs=True)
     if options.strict:
         hidden.clear()  # nothing is hidden: every difference is listed
     return DiffResult(
@@ -86,6 +101,7 @@ def _diff_captures(a: Capture, b: Capture, options: DiffOptions) -> DiffResult:
         strict=options.strict,
         unparsed_a=len(a.unparsed),
         unparsed_b=len(b.unparsed),
+        unparsed=unparsed,
     )
 
 

@@ -32,6 +32,9 @@ __all__ = [
     "ProgramDiff",
     "ProgramSide",
     "Status",
+    "TextDiff",
+    "TextLine",
+    "TextRow",
 ]
 
 
@@ -186,6 +189,7 @@ class ProgramDiff:
     a_locator: Locator | None = field(default=None, repr=False, compare=False)
     b_locator: Locator | None = field(default=None, repr=False, compare=False)
     calls: Mapping[str, tuple[int, int]] = field(default_factory=dict)  # helper -> (calls in a, in b)
+    text_differs: bool = False  # lines of its dumps that did not parse differ (``DiffResult.unparsed``)
 
     @property
     def changed_rows(self) -> int:
@@ -221,15 +225,8 @@ class ProgramDiff:
                 position += 1
             else:
                 position += row.count
-        windows: list[list[int]] = []
-        for p in changed:
-            lo, hi = max(0, p - context), min(position, p + context + 1)
-            if windows and lo <= windows[-1][1]:
-                windows[-1][1] = max(windows[-1][1], hi)
-            else:
-                windows.append([lo, hi])
         out = []
-        for lo, hi in windows:
+        for lo, hi in _windows(changed, position, context):
             rows = tuple(self._between(starts, lo, hi))
             out.append(Hunk(rows, sum(1 for r in rows if r.op is not Op.EQUAL)))
         return out
@@ -278,6 +275,116 @@ class Locator:
 
 
 # ---------------------------------------------------------------------------
+# lines that did not parse, compared as text
+
+
+@dataclass(frozen=True, slots=True)
+class TextLine:
+    """A line of a capture that did not parse (an ``Unparsed`` record), as one side of a row."""
+
+    line: int  # its line number in the capture
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class TextRow:
+    """A row of a text alignment: ``Op.EQUAL`` (both sides), ``Op.DELETE`` (a only) or
+    ``Op.INSERT`` (b only), as diff(1) shows them; a text alignment has no ``Op.CHANGE``."""
+
+    op: Op
+    a: TextLine | None
+    b: TextLine | None
+
+
+@dataclass(frozen=True, slots=True)
+class TextDiff:
+    """The lines that did not parse in one part of the two captures, aligned as text.
+
+    A part is either one pair of programs (the lines inside their dumps: ``a_program`` /
+    ``b_program`` name them) or everything outside the programs compared (both None).
+    ``rows`` holds the rows that differ and ``EqualRun`` s of equal lines, indexes into
+    ``a_lines`` / ``b_lines``. A program pair whose lines differ is ``changed`` among the
+    programs too, even when every instruction is equal.
+    """
+
+    status: Status  # same; changed; added / removed: only b / only a has such lines here
+    a_program: str | None
+    b_program: str | None
+    a_lines: tuple[TextLine, ...] = field(repr=False)
+    b_lines: tuple[TextLine, ...] = field(repr=False)
+    rows: tuple[TextRow | EqualRun, ...] = ()
+    program_index: int | None = None  # the pair's ProgramDiff in ``DiffResult.programs``
+
+    @property
+    def program(self) -> str | None:
+        """The program these lines are in (a's name, else b's); None outside any program."""
+        return self.a_program if self.a_program is not None else self.b_program
+
+    @property
+    def removed(self) -> int:
+        """Lines only a has."""
+        return sum(1 for r in self.rows if isinstance(r, TextRow) and r.op is Op.DELETE)
+
+    @property
+    def added(self) -> int:
+        """Lines only b has."""
+        return sum(1 for r in self.rows if isinstance(r, TextRow) and r.op is Op.INSERT)
+
+    @property
+    def same(self) -> int:
+        return sum(r.count for r in self.rows if isinstance(r, EqualRun))
+
+    def all_rows(self) -> Iterator[TextRow]:
+        """Every row, equal ones too (expanded from their runs)."""
+        for row in self.rows:
+            if isinstance(row, TextRow):
+                yield row
+            else:
+                yield from self._expand(row, 0, row.count)
+
+    def _expand(self, run: EqualRun, start: int, stop: int) -> Iterator[TextRow]:
+        for k in range(start, stop):
+            yield TextRow(Op.EQUAL, self.a_lines[run.a_index + k], self.b_lines[run.b_index + k])
+
+    def hunks(self, context: int = 3) -> list[tuple[TextRow, ...]]:
+        """The rows that differ with up to ``context`` equal lines around them, like ``diff -u``."""
+        starts: list[int] = []  # position of each entry of self.rows among all rows
+        changed: list[int] = []
+        position = 0
+        for row in self.rows:
+            starts.append(position)
+            if isinstance(row, TextRow):
+                changed.append(position)
+                position += 1
+            else:
+                position += row.count
+        return [tuple(self._between(starts, lo, hi)) for lo, hi in _windows(changed, position, context)]
+
+    def _between(self, starts: list[int], lo: int, hi: int) -> Iterator[TextRow]:
+        k = bisect_right(starts, lo) - 1
+        while k < len(self.rows) and starts[k] < hi:
+            row = self.rows[k]
+            if isinstance(row, TextRow):
+                yield row
+            else:
+                first = starts[k]
+                yield from self._expand(row, max(0, lo - first), min(row.count, hi - first))
+            k += 1
+
+
+def _windows(changed: list[int], total: int, context: int) -> list[tuple[int, int]]:
+    """[lo, hi) windows of ``context`` positions around each changed position, touching ones joined."""
+    windows: list[list[int]] = []
+    for p in changed:
+        lo, hi = max(0, p - context), min(total, p + context + 1)
+        if windows and lo <= windows[-1][1]:
+            windows[-1][1] = max(windows[-1][1], hi)
+        else:
+            windows.append([lo, hi])
+    return [(lo, hi) for lo, hi in windows]
+
+
+# ---------------------------------------------------------------------------
 # the whole diff
 
 
@@ -299,12 +406,17 @@ class DiffResult:
     strict: bool = False
     unparsed_a: int = 0
     unparsed_b: int = 0
+    # the lines that did not parse, compared as text: one entry per part holding any
+    unparsed: tuple[TextDiff, ...] = ()
 
     @property
     def equal(self) -> bool:
-        """No semantic difference (hidden ones do not count)."""
-        return not any(c.status is not Status.SAME for c in self.syscalls) and not any(
-            p.status is not Status.SAME for p in self.programs
+        """No semantic difference (hidden ones do not count); a line that did not parse
+        and differs, or is on one side only, is a difference."""
+        return (
+            not any(c.status is not Status.SAME for c in self.syscalls)
+            and not any(p.status is not Status.SAME for p in self.programs)
+            and not any(t.status is not Status.SAME for t in self.unparsed)
         )
 
     def to_json(self, *, all_rows: bool = False) -> dict[str, Any]:

@@ -19,8 +19,11 @@ from bpflogs.diff.result import (
     ProgramDiff,
     ProgramSide,
     Status,
+    TextDiff,
+    TextLine,
+    TextRow,
 )
-from bpflogs.render.json_text import dumps, name_fields
+from bpflogs.render.json_text import dumps, hex_if_not_utf8, name_fields
 
 __all__ = ["DIFF_SCHEMA_VERSION", "diff_json", "write_diff_json"]
 
@@ -45,8 +48,12 @@ def diff_json(result: DiffResult, *, all_rows: bool = False, calls: bool = True)
             "a_by_command": dict(probes.by_command_a), "b_by_command": dict(probes.by_command_b),
         },
         "programs": [_program(p, all_rows) for p in result.programs],
+        "unparsed": [_text_part(p, all_rows) for p in result.unparsed],
         "hidden": dict(result.hidden),
     }  # fmt: skip
+
+
+_ROWS = {"programs": "instructions", "unparsed": "lines"}  # lists written one row per line
 
 
 def write_diff_json(result: DiffResult, out: TextIO, *, all_rows: bool = False) -> None:
@@ -60,12 +67,12 @@ def write_diff_json(result: DiffResult, out: TextIO, *, all_rows: bool = False) 
         out.write(f" {dumps(key)}: ")
         if key == "syscalls":
             _calls(result.syscalls, out)
-        elif key == "programs":
+        elif key in _ROWS:  # programs, unparsed: one object per part, one row per line
             out.write("[")
-            for k, program in enumerate(value):
-                rows = program.pop("instructions")
+            for k, part in enumerate(value):
+                rows = part.pop(_ROWS[key])
                 out.write(",\n  " if k else "\n  ")
-                out.write(dumps(program)[:-1] + ', "instructions": ')
+                out.write(dumps(part)[:-1] + f", {dumps(_ROWS[key])}: ")
                 _lines(rows, out, "   ")
                 out.write("}")
             out.write("\n ]" if value else "]")
@@ -187,4 +194,27 @@ def _insn_side(side: InsnSide | None) -> dict[str, Any] | None:
         out["source"] = side.source
     if side.source_line is not None:
         out["source_line"] = side.source_line
+    return out
+
+
+def _text_part(part: TextDiff, all_rows: bool) -> dict[str, Any]:
+    rows = part.all_rows() if all_rows else (r for r in part.rows if isinstance(r, TextRow))
+    return {
+        "status": part.status.value,
+        "program": part.program_index,
+        "a_program": part.a_program,
+        "b_program": part.b_program,
+        "a_lines": len(part.a_lines),
+        "b_lines": len(part.b_lines),
+        "lines": [{"op": r.op.value, "a": _text_line(r.a), "b": _text_line(r.b)} for r in rows],
+    }
+
+
+def _text_line(line: TextLine | None) -> dict[str, Any] | None:
+    if line is None:
+        return None
+    out: dict[str, Any] = {"line": line.line, "text": line.text}
+    raw = hex_if_not_utf8(line.text)
+    if raw is not None:
+        out["text_hex"] = raw
     return out

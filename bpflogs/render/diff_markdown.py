@@ -74,6 +74,10 @@ def _summary(result: DiffResult) -> list[str]:
         a = sum(1 for p in result.programs if p.a is not None)
         b = sum(1 for p in result.programs if p.b is not None)
         rows.append(["programs", str(a), str(b), *counts(programs)])
+    if result.unparsed_a or result.unparsed_b:  # lines, as diff(1) counts them: none is "changed"
+        added, removed = sum(p.added for p in result.unparsed), sum(p.removed for p in result.unparsed)
+        rows.append(["unparsed lines (as text)", str(result.unparsed_a), str(result.unparsed_b), "-",
+                     str(added), str(removed)])  # fmt: skip
     out = [
         f"**a:** {escape(result.a_name)} ({escape(result.a_kind)}) → "
         f"**b:** {escape(result.b_name)} ({escape(result.b_kind)})",
@@ -82,8 +86,6 @@ def _summary(result: DiffResult) -> list[str]:
     if rows:
         out += [*_table(["", "a", "b", "changed", "added", "removed"], "lrrrrr", rows), ""]
     facts = [t.probe_text(result.probes)] if result.probes is not None and t.has_probes(result) else []
-    if result.unparsed_a or result.unparsed_b:
-        facts.append(f"unparsed lines: a {result.unparsed_a}, b {result.unparsed_b}")
     out += [*(escape(f) + "  " for f in facts[:-1]), *(escape(f) for f in facts[-1:])]
     out += [""] if facts else []
     for note in result.notes:
@@ -163,9 +165,25 @@ def _program(program: ProgramDiff, view: ViewOptions, a_name: str, b_name: str) 
     if calls:
         listed = ", ".join(f"{escape(n)} {a} → {b}" if a != b else f"{escape(n)} {a}" for n, (a, b) in calls)
         out += [f"calls: {listed}", ""]
+    if program.text_differs:
+        out += [escape(t.TEXT_DIFFERS), ""]
     for rows in t.shown_rows(program, view):
         out += _hunk(program, rows, view)
     return out
+
+
+def _unparsed(result: DiffResult, view: ViewOptions) -> list[str]:
+    """The lines that did not parse, compared as text: every hunk in one fenced diff block."""
+    lines = [t.plain(line) for part in result.unparsed for rows in t.text_hunks(part, view)
+             for line in t.text_hunk_lines(part, rows)]  # fmt: skip
+    if not lines:
+        return []
+    block = _fence(lines, "diff")
+    out = ["### Unparsed lines, compared as text", ""]
+    if len(lines) <= _FOLD:
+        return [*out, *block, ""]
+    summary = _html(f"{len(lines)} lines")
+    return [*out, f"<details><summary>{summary}</summary>", "", *block, "", "</details>", ""]
 
 
 def _footer(result: DiffResult) -> list[str]:
@@ -185,6 +203,7 @@ def write_markdown(result: DiffResult, out: TextIO, view: ViewOptions) -> None:
             lines += _program(
                 program, replace(view, width=min(view.width, 120)), result.a_name, result.b_name
             )
+        lines += _unparsed(result, view)
         lines += _footer(result)
     for line in lines:
         out.write(line.rstrip() + "\n")

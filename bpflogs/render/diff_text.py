@@ -27,10 +27,14 @@ from bpflogs.diff.result import (
     ProgramDiff,
     ProgramSide,
     Status,
+    TextDiff,
+    TextLine,
+    TextRow,
 )
 from bpflogs.render.inert import inert
 
 __all__ = [
+    "TEXT_DIFFERS",
     "Line",
     "Span",
     "call_title",
@@ -49,6 +53,10 @@ __all__ = [
     "shown_changes",
     "shown_rows",
     "side_text",
+    "text_hunk_header",
+    "text_hunk_lines",
+    "text_hunks",
+    "unparsed_text",
     "write_text",
 ]
 
@@ -155,6 +163,8 @@ def equal_text(result: DiffResult) -> str:
         ia = sum(p.a.insns for p in result.programs if p.a is not None)
         ib = sum(p.b.insns for p in result.programs if p.b is not None)
         compared.append(f"{a}/{b} programs ({ia}/{ib} instructions)")
+    if result.unparsed_a or result.unparsed_b:
+        compared.append(f"{result.unparsed_a}/{result.unparsed_b} unparsed lines as text")
     what = ", ".join(compared) or "nothing"
     if result.strict:
         hidden = "strict: nothing hidden"
@@ -312,10 +322,20 @@ def _summary(result: DiffResult, view: ViewOptions) -> list[Line]:
         out.append(_line(Span("programs:", HEADING), f" a {a}, b {b}; {counts}"))
         out += _program_table(result, view)
     if result.unparsed_a or result.unparsed_b:
-        unparsed = f"unparsed lines: a {result.unparsed_a}, b {result.unparsed_b}"
-        out.append(_line(Span(unparsed, NOTE)))
+        out.append(_line(Span("unparsed lines:", HEADING), " " + unparsed_text(result)))
     out += [_line(Span(f"note: {inert(n)}", NOTE)) for n in result.notes]
     return out
+
+
+def unparsed_text(result: DiffResult) -> str:
+    """``a 3, b 4 (compared as text); 1 added, 0 removed, 3 same``."""
+    added = sum(t.added for t in result.unparsed)
+    removed = sum(t.removed for t in result.unparsed)
+    same = sum(t.same for t in result.unparsed)
+    return (
+        f"a {result.unparsed_a}, b {result.unparsed_b} (compared as text); "
+        f"{added} added, {removed} removed, {same} same"
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -593,6 +613,9 @@ def has_probes(result: DiffResult) -> bool:
     return p is not None and bool(p.a or p.b or p.differing)
 
 
+TEXT_DIFFERS = "lines of its dump that did not parse differ: see the unparsed lines below"
+
+
 def _program_lines(result: DiffResult, program: ProgramDiff, view: ViewOptions, carets: bool) -> list[Line]:
     hunks = shown_rows(program, view)
     if program.status is Status.SAME and not view.all_rows:
@@ -612,9 +635,64 @@ def _program_lines(result: DiffResult, program: ProgramDiff, view: ViewOptions, 
     if calls:
         listed = ", ".join(f"{inert(n)} {a} -> {b}" if a != b else f"{inert(n)} {a}" for n, (a, b) in calls)
         out.append(_line("  calls: ", listed))
+    if program.text_differs:
+        out.append(_line(Span(f"  {TEXT_DIFFERS}", NOTE)))
     for rows in hunks:
         out += hunk_lines(program, rows, view, carets=carets)
     return out
+
+
+# ---------------------------------------------------------------------------
+# lines that did not parse, compared as text
+
+
+def text_hunks(part: TextDiff, view: ViewOptions) -> list[tuple[TextRow, ...]]:
+    """The hunks of a part to show: every row with ``--all``, else the differing rows in context."""
+    if view.all_rows:
+        rows = tuple(part.all_rows())
+        return [rows] if rows else []
+    return part.hunks(view.context)
+
+
+def _lines_range(lines: Sequence[TextLine], name: str) -> str:
+    if not lines:
+        return f"{name} none"
+    first, last = lines[0].line, lines[-1].line
+    return f"{name} line {first}" if first == last else f"{name} lines {first}-{last}"
+
+
+def text_hunk_header(part: TextDiff, rows: Sequence[TextRow]) -> str:
+    """``@@ program P: a lines 30-31, b line 30 @@`` (no program: outside the dumps)."""
+    a = _lines_range([r.a for r in rows if r.a is not None], "a")
+    b = _lines_range([r.b for r in rows if r.b is not None], "b")
+    if part.a_program is None and part.b_program is None:
+        return f"@@ {a}, {b} @@"
+    names = [inert(n) for n in (part.a_program, part.b_program) if n is not None]
+    where = names[0] if len(set(names)) == 1 else " / ".join(names)
+    return f"@@ program {where}: {a}, {b} @@"
+
+
+def text_hunk_lines(part: TextDiff, rows: Sequence[TextRow]) -> list[Line]:
+    """One hunk of unparsed lines as ``diff -u`` shows it, each line with its line numbers."""
+    width = max((len(str(s.line)) for r in rows for s in (r.a, r.b) if s is not None), default=1)
+    out = [_line(Span(text_hunk_header(part, rows), HUNK))]
+    for row in rows:
+        sign, style = {Op.EQUAL: (" ", ""), Op.DELETE: ("-", REMOVED), Op.INSERT: ("+", ADDED)}[row.op]
+        side = row.a if row.a is not None else row.b
+        assert side is not None
+        a = " " * width if row.a is None else str(row.a.line).rjust(width)
+        b = " " * width if row.b is None else str(row.b.line).rjust(width)
+        spans = [Span(sign, style), Span(f" {a} {b}  ", DIM), Span(inert(side.text), style)]
+        out.append(tuple(spans))
+    return out
+
+
+def _unparsed_lines(result: DiffResult, view: ViewOptions) -> list[Line]:
+    out: list[Line] = []
+    for part in result.unparsed:
+        for rows in text_hunks(part, view):
+            out += text_hunk_lines(part, rows)
+    return [_line(Span("unparsed lines, compared as text:", HEADING)), *out] if out else []
 
 
 # ---------------------------------------------------------------------------
@@ -629,6 +707,7 @@ def layout(result: DiffResult, view: ViewOptions, *, carets: bool = True) -> lis
         ]
     sections = [_summary(result, view), _calls(result, view)]
     sections += [_program_lines(result, p, view, carets) for p in result.programs]
+    sections.append(_unparsed_lines(result, view))
     sections.append([_line(Span(footer_text(result), DIM))])
     out: list[Line] = []
     for section in sections:

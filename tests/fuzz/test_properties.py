@@ -27,6 +27,7 @@ from bpflogs import Capture, InputError, Message, ParseError
 from bpflogs.cli import main
 from bpflogs.diff import DiffOptions, ViewOptions
 from bpflogs.diff.capture import diff_captures
+from bpflogs.errors import NothingToCompare
 from bpflogs.parse.lenient import unmangle
 from bpflogs.render.diff_json import diff_json
 from bpflogs.render.diff_markdown import write_markdown
@@ -41,6 +42,7 @@ from .budget import budget
 from .strategies import any_line, capture_lines, edited_capture, strace_line, xlated_line
 
 _SGR = re.compile(r"\x1b\[[0-9;]*m")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def as_text(lines: list[str]) -> str:
@@ -136,7 +138,11 @@ def utf8_stdout() -> Iterator[tuple[io.BytesIO, io.BytesIO]]:
 def test_diff_with_itself_is_equal_in_every_format(lines: list[str]) -> None:
     capture = bpflogs.parse_text(as_text(lines))
     for strict in (False, True):
-        result = diff_captures(capture, capture, DiffOptions(strict=strict))
+        try:
+            result = diff_captures(capture, capture, DiffOptions(strict=strict))
+        except NothingToCompare:  # text, but no call, no event, no program
+            assert capture.kind == "empty"
+            return
         assert result.equal, [c for c in result.syscalls if c.status.value != "same"]
     view = ViewOptions(context=3, side_by_side=False, all_rows=True, width=100)
     text, markdown = io.StringIO(), io.StringIO()
@@ -145,8 +151,9 @@ def test_diff_with_itself_is_equal_in_every_format(lines: list[str]) -> None:
     for document in (diff_json(result), diff_json(result, all_rows=True)):
         # as the CLI writes it: ASCII, text that is not UTF-8 as \xXX, no lone surrogate escape
         written = dumps(document)
-        json.loads(written.encode("ascii").decode("ascii"))
-        assert "\\udc" not in written.replace("\\\\", "")
+        loaded = json.loads(written.encode("ascii").decode("ascii"))
+        # a surrogate pair (an astral character such as U+1F480) is fine; a lone one is not
+        assert not _SURROGATE.search(json.dumps(loaded, ensure_ascii=False))
 
 
 @budget(1000)
@@ -154,7 +161,11 @@ def test_diff_with_itself_is_equal_in_every_format(lines: list[str]) -> None:
 def test_diff_of_an_edited_capture(pair: tuple[list[str], list[str]]) -> None:
     a, b = (bpflogs.parse_text(as_text(lines)) for lines in pair)
     check_accounted(b, pair[1])
-    result = diff_captures(a, b, DiffOptions())
+    try:
+        result = diff_captures(a, b, DiffOptions())
+    except NothingToCompare:  # a side with text but no call, no event, no program
+        assert "empty" in (a.kind, b.kind)
+        return
     if pair[0] == pair[1]:
         assert result.equal
     view = ViewOptions(context=2, side_by_side=True, all_rows=False, width=120)
@@ -230,7 +241,7 @@ def test_cli_exits_0_1_or_2(lines: list[str], extra: list[str], command: list[st
             status = main(argv)
     assert status in (0, 1, 2), status
     assert b"Traceback" not in err.getvalue()
-    if "json" in argv:
+    if "json" in argv and not (argv[0] == "diff" and status == 2):  # trouble: nothing on stdout
         json.loads(out.getvalue().decode("utf-8"))
     if argv[0] == "diff" and not extra:
         assert status != 1  # a capture is equal to itself (2: --strict and a line that does not parse)
