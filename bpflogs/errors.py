@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["BpflogsError", "InputError", "NothingToCompare", "OutputError", "ParseError"]
+__all__ = ["BpflogsError", "InputError", "NothingInCommon", "NothingToCompare", "OutputError", "ParseError"]
 
 
 class BpflogsError(Exception):
@@ -33,6 +33,11 @@ class NothingToCompare(InputError):
     def __init__(self, message: str, path: str | None = None, looks_like: str | None = None):
         super().__init__(message, path)
         self.looks_like = looks_like
+
+
+class NothingInCommon(BpflogsError):
+    """Two captures that hold no part in common (bpf() calls on one side, dumped programs
+    on the other): a diff would compare nothing and could only list everything."""
 
 
 class ParseError(BpflogsError):

@@ -8,6 +8,7 @@ import pytest
 
 import bpflogs
 from bpflogs.diff.result import DiffResult, InsnRow, Op, Status
+from bpflogs.errors import NothingInCommon
 
 PAIRS = Path(__file__).resolve().parents[1] / "corpus" / "pairs"
 DUMP = (PAIRS / "same-twice" / "a" / "xdp_pairs.xlated.txt").read_text()
@@ -209,11 +210,24 @@ def test_truncated_string_compares_as_a_prefix_and_ignore_hides_paths() -> None:
     assert diff_texts(a, c, ignore=["BPF_OBJ_PIN.file_*"]).hidden == {"ignored": 1}
 
 
-def test_sides_of_different_kinds_say_what_was_not_compared() -> None:
-    result = diff_texts(LOAD, DUMP)
-    assert result.equal
-    assert any("bpf() calls not compared" in n for n in result.notes)
-    assert any("programs not compared" in n for n in result.notes)
+def test_sides_with_nothing_in_common_are_trouble() -> None:
+    # an strace log against a dump compares nothing: never "equal" (issue 12)
+    with pytest.raises(NothingInCommon, match="nothing in common to compare"):
+        diff_texts(LOAD, DUMP)
+    with pytest.raises(NothingInCommon):
+        diff_texts(DUMP, LOAD)
+
+
+def test_a_part_on_one_side_only_is_added_or_removed() -> None:
+    # a run whose dump step failed against one that dumped: its programs are removed
+    result = diff_texts(LOAD + DUMP, LOAD)
+    assert not result.equal
+    assert [p.status for p in result.programs] == [Status.REMOVED]
+    assert all(c.status is Status.SAME for c in result.syscalls)
+    assert any("programs of a only" in n for n in result.notes)
+    result = diff_texts(DUMP, LOAD + DUMP)
+    assert not result.equal and result.syscalls and all(c.status is Status.ADDED for c in result.syscalls)
+    assert any("bpf() calls of b only" in n for n in result.notes)
 
 
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples" / "strace"

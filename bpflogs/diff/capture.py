@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import replace
 
 from bpflogs.diff.calls import diff_calls
@@ -11,6 +10,7 @@ from bpflogs.diff.options import DiffOptions
 from bpflogs.diff.programs import diff_program, pair_by_name
 from bpflogs.diff.result import CallDiff, DiffResult, ProbeSummary, Status
 from bpflogs.diff.text import check_comparable, diff_unparsed
+from bpflogs.errors import NothingInCommon
 from bpflogs.gcpause import cycle_collector_paused
 from bpflogs.model.capture import Capture
 from bpflogs.model.insn import Program
@@ -36,10 +36,18 @@ def _has_dumps(capture: Capture) -> bool:
     return capture.kind in ("xlated", "mixed")
 
 
-def _compared(a: Capture, b: Capture, has: Callable[[Capture], bool]) -> bool:
-    """Whether both sides hold this part; an empty capture holds none of any part (a run
-    that made no bpf() call against one that made some: every call is added)."""
-    return (has(a) or a.kind == "empty") and (has(b) or b.kind == "empty") and (has(a) or has(b))
+def _parts(capture: Capture) -> str:
+    return {"strace": "only bpf() calls (strace output)", "xlated": "only dumped programs"}[capture.kind]
+
+
+def _check_in_common(a: Capture, b: Capture) -> None:
+    """Raise ``NothingInCommon`` when neither part (calls, programs) is on both sides and
+    neither side is empty: a strace log against a dump would compare nothing."""
+    if "empty" in (a.kind, b.kind) or "mixed" in (a.kind, b.kind) or a.kind == b.kind:
+        return
+    raise NothingInCommon(
+        f"{a.name} holds {_parts(a)}, {b.name} {_parts(b)}: nothing in common to compare"
+    )
 
 
 def diff_captures(a: Capture, b: Capture, options: DiffOptions | None = None) -> DiffResult:
@@ -50,6 +58,7 @@ def diff_captures(a: Capture, b: Capture, options: DiffOptions | None = None) ->
     """
     check_comparable(a)
     check_comparable(b)
+    _check_in_common(a, b)
     with cycle_collector_paused():  # the result holds no cycles; two big captures are millions of objects
         return _diff_captures(a, b, options or DiffOptions())
 
@@ -59,24 +68,24 @@ def _diff_captures(a: Capture, b: Capture, options: DiffOptions) -> DiffResult:
     notes: list[str] = []
     calls: tuple[CallDiff, ...] = ()
     probes: ProbeSummary | None = None
-    if _compared(a, b, _has_calls):
+    # a part one side holds and the other lacks is compared too: its calls or programs are
+    # added or removed (a run whose dump step failed is no "equal" to one that dumped)
+    if _has_calls(a) or _has_calls(b):
         found = diff_calls(a, b, options, hidden)
         calls, probes = found.calls, found.probes
-    elif _has_calls(a) or _has_calls(b):
-        side, other = ("a", "b") if _has_calls(a) else ("b", "a")
-        count = len((a if side == "a" else b).syscalls)
-        notes.append(f"bpf() calls not compared: {side} has {count}, {other} holds no strace output")
+        if not (_has_calls(a) and _has_calls(b)):
+            side, other = ("a", "b") if _has_calls(a) else ("b", "a")
+            notes.append(f"bpf() calls of {side} only: {other} holds no strace output")
     programs = []
     pairs: list[tuple[Program | None, Program | None]] = []
-    if _compared(a, b, _has_dumps):
+    if _has_dumps(a) or _has_dumps(b):
         names_a, names_b = _map_names(a), _map_names(b)
         pairs = pair_by_name(a.programs, b.programs, _program_name, leftovers=True)
         for pa, pb in pairs:
             programs.append(diff_program(pa, pb, a.name, b.name, names_a, names_b, hidden, options.strict))
-    elif _has_dumps(a) or _has_dumps(b):
-        side, other = ("a", "b") if _has_dumps(a) else ("b", "a")
-        count = len((a if side == "a" else b).programs)
-        notes.append(f"programs not compared: {side} has {count} dumped, {other} holds no xlated dump")
+        if not (_has_dumps(a) and _has_dumps(b)):
+            side, other = ("a", "b") if _has_dumps(a) else ("b", "a")
+            notes.append(f"programs of {side} only: {other} holds no xlated dump")
     if a.kind == "empty" or b.kind == "empty":
         notes.append(f"{'a' if a.kind == 'empty' else 'b'} holds no bpf() call and no dump")
     unparsed = diff_unparsed(a, b, pairs)
