@@ -856,3 +856,14 @@ def test_a_dump_line_cut_short_says_where(last: str, column: int | None, message
     (bad,) = capture.unparsed
     assert bad.line == 2 and message in bad.message
     assert bad.column == (column if column is not None else len(last) + 1)
+
+
+def test_source_line_linum_after_a_bare_file_tag_renders_back() -> None:
+    # a fuzz finding: the suffix starts at the last " [file:" (the grammar's reading); an
+    # earlier "[file:" with no space before it is source text, and the line renders back
+    text = "; 0[file: [file:./x.bpf.c line_num:1 line_col:2]"
+    record = one(text)
+    assert isinstance(record, SourceLine)
+    assert record.render() == text
+    assert record.source == "0[file:"
+    assert (record.file, record.line_num, record.line_col) == ("./x.bpf.c", 1, 2)

@@ -44,7 +44,7 @@ __all__ = [
 
 _Build = Callable[[int, str], DumpRecord]
 
-_LINUM = re.compile(r" ?\[file:([^\]]*) line_num:(\d+) line_col:(\d+)\]$")
+_LINUM = re.compile(r" \[file:([^\]]*) line_num:(\d+) line_col:(\d+)\]$")
 _SIZES = {"8": 1, "16": 2, "32": 4, "64": 8}
 _SUBPROG_SYMBOL = re.compile(r"bpf_prog_[0-9a-f]{16}_(.+)")
 
@@ -120,10 +120,13 @@ class _ToModel(lark.Transformer[Token, Any]):
         indent = body[: len(body) - len(body.lstrip(" \t"))]
         body = body[len(indent) + 1 :]  # after ";"
         file = line_num = line_col = None
-        linum = _LINUM.search(body) if tok.type == "SOURCE_LINUM" else None
+        # the suffix starts at the last " [file:", as the grammar's SOURCE_LINUM reads it
+        # (the text before may hold a "[file:" of its own)
+        start = body.rfind(" [file:") if tok.type == "SOURCE_LINUM" else -1
+        linum = _LINUM.match(body, start) if start >= 0 else None
         if linum is not None:
             file, line_num, line_col = linum.group(1), int(linum.group(2)), int(linum.group(3))
-            body = body[: linum.start()]
+            body = body[:start]
         separator = " " if body.startswith(" ") else ""
         source = body[len(separator) :]
         return lambda n, line: m.SourceLine(
