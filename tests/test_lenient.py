@@ -180,3 +180,16 @@ def test_cli_says_what_it_stripped() -> None:
     assert diff.returncode == 1, diff.stdout + diff.stderr
     assert b"calls: a 5, b 5; 0 changed, 0 added, 0 removed" in diff.stdout
     assert b"unparsed lines: a 3, b 0 (compared as text); 0 added, 3 removed, 0 same" in diff.stdout
+
+
+@pytest.mark.parametrize("name", ["nested-quote.xlated.txt", "journald.strace.txt"])
+def test_a_byte_order_mark_before_the_quoting_is_left_out(name: str, tmp_path: Path) -> None:
+    # a mail saved by a Windows editor: the mark stands before the "> " of line 1
+    marked = tmp_path / name
+    marked.write_bytes(b"\xef\xbb\xbf" + (MANGLED / name).read_bytes())
+    plain, _ = lenient(name)
+    capture, report = parse_file_lenient(marked)
+    assert capture.bom and not plain.bom
+    assert texts(capture) == texts(plain)
+    assert [u.line for u in capture.unparsed] == [u.line for u in plain.unparsed]
+    assert report == parse_file_lenient(MANGLED / name)[1]

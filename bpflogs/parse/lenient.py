@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from bpflogs.model.capture import Capture
+from bpflogs.parse.capture import BOM
 from bpflogs.read import DEFAULT_MAX_LINE, open_source
 
 __all__ = ["LenientReport", "Stripping", "parse_file_lenient", "unmangle"]
@@ -291,10 +292,18 @@ def unmangle(numbered: Iterable[Numbered]) -> tuple[list[Numbered], LenientRepor
     """The lines with mail quoting, journald prefixes, Markdown, prompts and wrapping undone,
     and what was done. Numbers stay the file's; continuation lines of a re-joined line go."""
     found = _Collector()
-    lines = _unquote(list(numbered), found)
+    lines = list(numbered)
+    # a byte order mark stands before the mail quoting or journald prefix of line 1: it is
+    # set aside while they are undone, and given back for the capture reader to leave out
+    bom = bool(lines) and lines[0][1].startswith(BOM)
+    if bom:
+        lines[0] = (lines[0][0], lines[0][1][len(BOM) :])
+    lines = _unquote(lines, found)
     lines = _markdown(lines, found)
     lines = _prompts(lines, found)
     lines, joined = _rejoin(lines)
+    if bom and lines:
+        lines[0] = (lines[0][0], BOM + lines[0][1])
     return lines, LenientReport(found.strippings(), tuple(joined))
 
 
