@@ -261,9 +261,8 @@ class LogicalLines:
                     key = pending.other(pid, name)
                 if key != _NOT_FOUND:
                     first, _ = pending.by_pid[key]
-                    joined = first.text[: -len(UNFINISHED)] + text[resumed.end() :]
-                    merged = LogicalLine(first.lines + item.lines, joined, _parts(first) + _parts(item))
-                    if joined.endswith(UNFINISHED):
+                    merged = _join(first, item, resumed.end())
+                    if merged.text.endswith(UNFINISHED):
                         pending.replace(key, merged)
                     else:
                         pending.pop(key)
@@ -291,12 +290,17 @@ class LogicalLines:
 
 def stitch(half: LogicalLine, resumed: LogicalLine) -> LogicalLine:
     """The call an unfinished half and the resumed line that completes it make together."""
-    text = resumed.text
-    _, start = _prefix(text)
-    marker = _RESUMED.match(text, start)
+    _, start = _prefix(resumed.text)
+    marker = _RESUMED.match(resumed.text, start)
     assert marker is not None
+    return _join(half, resumed, marker.end())
+
+
+def _join(half: LogicalLine, resumed: LogicalLine, end: int) -> LogicalLine:
+    """``half`` without its ``<unfinished ...>``, then ``resumed`` from ``end`` (just after
+    its ``<... NAME resumed>``): one logical line of both."""
     return LogicalLine(
         half.lines + resumed.lines,
-        half.text[: -len(UNFINISHED)] + text[marker.end() :],
+        half.text[: -len(UNFINISHED)] + resumed.text[end:],
         _parts(half) + _parts(resumed),
     )
