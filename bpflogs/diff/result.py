@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import enum
 from bisect import bisect_right
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from bpflogs.model.insn import Program
 
@@ -214,33 +214,10 @@ class ProgramDiff:
         """Rows that differ with up to ``context`` rows around them, like a unified diff:
         hunks whose context would touch are joined. Rows equal only after a rule do not
         start a hunk; inside one they show with their rule."""
-        starts: list[int] = []  # position of each entry of self.rows among all rows
-        changed: list[int] = []
-        position = 0
-        for row in self.rows:
-            starts.append(position)
-            if isinstance(row, InsnRow):
-                if row.op is not Op.EQUAL:
-                    changed.append(position)
-                position += 1
-            else:
-                position += row.count
-        out = []
-        for lo, hi in _windows(changed, position, context):
-            rows = tuple(self._between(starts, lo, hi))
-            out.append(Hunk(rows, sum(1 for r in rows if r.op is not Op.EQUAL)))
-        return out
-
-    def _between(self, starts: list[int], lo: int, hi: int) -> Iterator[InsnRow]:
-        k = bisect_right(starts, lo) - 1
-        while k < len(self.rows) and starts[k] < hi:
-            row = self.rows[k]
-            if isinstance(row, InsnRow):
-                yield row
-            else:
-                first = starts[k]
-                yield from self._expand(row, max(0, lo - first), min(row.count, hi - first))
-            k += 1
+        return [
+            Hunk(rows, sum(1 for r in rows if r.op is not Op.EQUAL))
+            for rows in _hunks(self.rows, lambda row: row.op is not Op.EQUAL, self._expand, context)
+        ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -348,40 +325,56 @@ class TextDiff:
 
     def hunks(self, context: int = 3) -> list[tuple[TextRow, ...]]:
         """The rows that differ with up to ``context`` equal lines around them, like ``diff -u``."""
-        starts: list[int] = []  # position of each entry of self.rows among all rows
-        changed: list[int] = []
-        position = 0
-        for row in self.rows:
-            starts.append(position)
-            if isinstance(row, TextRow):
+        return _hunks(self.rows, lambda row: True, self._expand, context)
+
+
+_Row = TypeVar("_Row", "InsnRow", "TextRow")
+
+
+def _hunks(
+    rows: Sequence[_Row | EqualRun],
+    differs: Callable[[_Row], bool],
+    expand: Callable[[EqualRun, int, int], Iterator[_Row]],
+    context: int,
+) -> list[tuple[_Row, ...]]:
+    """The rows that differ with up to ``context`` rows around them, like a unified diff
+    (windows that would touch are joined); ``expand`` gives rows ``start`` to ``stop`` of an
+    ``EqualRun``."""
+    starts: list[int] = []  # position of each entry of rows among all rows
+    changed: list[int] = []
+    position = 0
+    for row in rows:
+        starts.append(position)
+        if isinstance(row, EqualRun):
+            position += row.count
+        else:
+            if differs(row):
                 changed.append(position)
-                position += 1
-            else:
-                position += row.count
-        return [tuple(self._between(starts, lo, hi)) for lo, hi in _windows(changed, position, context)]
-
-    def _between(self, starts: list[int], lo: int, hi: int) -> Iterator[TextRow]:
-        k = bisect_right(starts, lo) - 1
-        while k < len(self.rows) and starts[k] < hi:
-            row = self.rows[k]
-            if isinstance(row, TextRow):
-                yield row
-            else:
-                first = starts[k]
-                yield from self._expand(row, max(0, lo - first), min(row.count, hi - first))
-            k += 1
-
-
-def _windows(changed: list[int], total: int, context: int) -> list[tuple[int, int]]:
-    """[lo, hi) windows of ``context`` positions around each changed position, touching ones joined."""
+            position += 1
     windows: list[list[int]] = []
     for p in changed:
-        lo, hi = max(0, p - context), min(total, p + context + 1)
+        lo, hi = max(0, p - context), min(position, p + context + 1)
         if windows and lo <= windows[-1][1]:
             windows[-1][1] = max(windows[-1][1], hi)
         else:
             windows.append([lo, hi])
-    return [(lo, hi) for lo, hi in windows]
+    return [tuple(_between(rows, starts, lo, hi, expand)) for lo, hi in windows]
+
+
+def _between(
+    rows: Sequence[_Row | EqualRun], starts: list[int], lo: int, hi: int,
+    expand: Callable[[EqualRun, int, int], Iterator[_Row]],
+) -> Iterator[_Row]:  # fmt: skip
+    """The rows at positions [lo, hi), equal runs expanded."""
+    k = bisect_right(starts, lo) - 1
+    while k < len(rows) and starts[k] < hi:
+        row = rows[k]
+        if isinstance(row, EqualRun):
+            first = starts[k]
+            yield from expand(row, max(0, lo - first), min(row.count, hi - first))
+        else:
+            yield row
+        k += 1
 
 
 # ---------------------------------------------------------------------------
