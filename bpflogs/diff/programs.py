@@ -99,13 +99,14 @@ def pair_by_name(
     lone_b = [j for j in range(len(b)) if j not in used]
     if leftovers and lone_a and lone_b:
         of: Callable[[T], Shape] = shape or program_shape
-        shapes_a = {i: of(a[i]) for i in lone_a}
-        shapes_b = {j: of(b[j]) for j in lone_b}
+        # an item whose shape pairs by name only is no candidate: only the others are tried
+        shapes_a = {i: sh for i in lone_a if (sh := of(a[i])).pairs}
+        shapes_b = {j: sh for j in lone_b if (sh := of(b[j])).pairs}
         for match in (Shape.same_name, Shape.alike):
-            for i in lone_a:
+            for i in shapes_a:
                 if i in partner:
                     continue
-                found = next((j for j in lone_b if j not in used and match(shapes_a[i], shapes_b[j])), None)
+                found = next((j for j in shapes_b if j not in used and match(shapes_a[i], shapes_b[j])), None)
                 if found is not None:
                     partner[i] = found
                     used.add(found)
