@@ -23,7 +23,7 @@ from bpflogs.diff.result import (
     TextLine,
     TextRow,
 )
-from bpflogs.render.json_text import dumps, hex_if_not_utf8, name_fields
+from bpflogs.render.json_text import dumps, name_fields
 
 __all__ = ["DIFF_SCHEMA_VERSION", "diff_json", "write_diff_json"]
 
@@ -213,8 +213,4 @@ def _text_part(part: TextDiff, all_rows: bool) -> dict[str, Any]:
 def _text_line(line: TextLine | None) -> dict[str, Any] | None:
     if line is None:
         return None
-    out: dict[str, Any] = {"line": line.line, "text": line.text}
-    raw = hex_if_not_utf8(line.text)
-    if raw is not None:
-        out["text_hex"] = raw
-    return out
+    return {"line": line.line, **name_fields("text", line.text)}

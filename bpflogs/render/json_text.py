@@ -45,7 +45,7 @@ def hex_if_not_utf8(text: str) -> str | None:
 
 
 def name_fields(key: str, name: str) -> dict[str, str]:
-    """``{key: name}``, and ``{key}_hex`` with the name's bytes when they are not UTF-8
-    (a file name is bytes: ``os.fsencode``), so the exact name is in the document."""
+    """``{key: name}``, and ``{key}_hex`` with the bytes of ``name`` when they are not UTF-8
+    (a line as read, a file name: ``os.fsencode``), so the exact bytes are in the document."""
     raw = hex_if_not_utf8(name)
     return {key: name} if raw is None else {key: name, f"{key}_hex": raw}
