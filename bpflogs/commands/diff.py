@@ -171,7 +171,7 @@ def _only_in(side: str, path: str, fmt: str | None) -> str:
 
 
 def _write_human(result: DiffResult, args: argparse.Namespace, view_type: type[ViewOptions]) -> None:
-    from bpflogs.commands import output_console
+    from bpflogs.commands.output import output_console
 
     console = output_console(highlight=False, emoji=False, markup=False)
     fmt = args.format or ("rich" if console.is_terminal else "text")

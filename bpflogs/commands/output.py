@@ -11,11 +11,14 @@ import os
 import signal
 import sys
 from collections.abc import Iterable
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from bpflogs.errors import OutputError
 
-__all__ = ["Output", "buffered", "discard", "reader_gone"]
+if TYPE_CHECKING:
+    from rich.console import Console
+
+__all__ = ["Output", "buffered", "discard", "output_console", "reader_gone"]
 
 
 class Output:
@@ -124,3 +127,20 @@ def _has_fd(stream: TextIO) -> bool:
     except (OSError, ValueError, AttributeError):
         return False
     return True
+
+
+def output_console(**options: Any) -> Console:
+    """The rich console a command prints to standard output with.
+
+    rich answers a reader that went away with ``SystemExit(1)``; here the
+    ``BrokenPipeError`` goes on to ``bpflogs.cli``, which ends the process by SIGPIPE as
+    for every other format (never an exit status that looks like an answer).
+    """
+    from rich.console import Console
+
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:
+            self.quiet = True
+            raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
+
+    return _Console(**options)

@@ -97,7 +97,7 @@ def error(message: str) -> None:
 def run(args: argparse.Namespace) -> int:
     from rich.text import Text
 
-    from bpflogs.commands import output_console
+    from bpflogs.commands.output import output_console
     from bpflogs.errors import BpflogsError
     from bpflogs.render.inert import inert
 

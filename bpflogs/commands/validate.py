@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from bpflogs.commands import output_console
+    from bpflogs.commands.output import output_console
     from bpflogs.errors import BpflogsError
     from bpflogs.render.validate_text import check_list, print_results, write_results
     from bpflogs.validate import CHECKS, Trouble, UnknownCheck, ValidationResult, exit_status, validate
