@@ -18,7 +18,7 @@ Public API::
 from __future__ import annotations
 
 from bpflogs.api import parse_file, parse_lines, parse_text
-from bpflogs.diff import DiffResult, diff  # the function shadows the subpackage name, as sqlglot does
+from bpflogs.compare import DiffResult, diff
 from bpflogs.errors import BpflogsError, InputError, ParseError
 from bpflogs.model.capture import BpfObject, Capture, ObjectTable
 from bpflogs.model.insn import CallKind, Function, InsnForm, Instruction, MapRef, Program, Reg

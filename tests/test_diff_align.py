@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from bpflogs.diff.align import MAX_EDIT, _myers, align, blocks, runs
+from bpflogs.compare.align import MAX_EDIT, _myers, align, blocks, runs
 
 
 def lcs_length(a: list[int], b: list[int]) -> int:
@@ -101,7 +101,7 @@ def test_a_block_repeated_many_times_aligns_on_keys_as_frequent_on_both_sides() 
 def test_paired_counts_from_runs_equal_counting_one_by_one(seed: int) -> None:
     """The jump-target correspondence counts paired indexes before an index from the runs
     (by bisection); counted one by one it is the same."""
-    from bpflogs.diff.programs import _Correspondence
+    from bpflogs.compare.programs import _Correspondence
 
     rng = random.Random(seed)
     a = [rng.randrange(4) for _ in range(rng.randrange(1, 80))]
@@ -117,7 +117,7 @@ def test_paired_counts_from_runs_equal_counting_one_by_one(seed: int) -> None:
 
 
 def test_slot_index_finds_slots_by_bisection() -> None:
-    from bpflogs.diff.insns import SlotIndex
+    from bpflogs.compare.insns import SlotIndex
 
     index = SlotIndex([0, 1, 2, 4, 5, 7])  # LD_IMM64s at 2 and 5
     assert [index.get(s) for s in range(9)] == [0, 1, 2, None, 3, 4, None, 5, None]
@@ -127,7 +127,7 @@ def test_slot_index_finds_slots_by_bisection() -> None:
 
 
 def test_shared_start_and_end_found_by_slices_equal_counting_item_by_item() -> None:
-    from bpflogs.diff.align import _shared
+    from bpflogs.compare.align import _shared
 
     rng = random.Random(11)
     for _ in range(2000):

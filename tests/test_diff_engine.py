@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import bpflogs
-from bpflogs.diff.result import DiffResult, InsnRow, Op, Status
+from bpflogs.compare.result import DiffResult, InsnRow, Op, Status
 from bpflogs.errors import NothingInCommon
 
 PAIRS = Path(__file__).resolve().parents[1] / "corpus" / "pairs"

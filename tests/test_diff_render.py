@@ -14,8 +14,8 @@ from markdown_it import MarkdownIt
 from rich.console import Console
 
 import bpflogs
-from bpflogs.diff.options import ViewOptions
-from bpflogs.diff.result import (
+from bpflogs.compare.options import ViewOptions
+from bpflogs.compare.result import (
     AttrChange,
     CallDiff,
     CallSide,

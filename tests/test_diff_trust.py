@@ -12,7 +12,7 @@ import pytest
 
 import bpflogs
 from bpflogs.cli import main
-from bpflogs.diff.result import DiffResult, InsnRow, Op, Status
+from bpflogs.compare.result import DiffResult, InsnRow, Op, Status
 
 ROOT = Path(__file__).resolve().parents[1]
 PAIRS = ROOT / "corpus" / "pairs"

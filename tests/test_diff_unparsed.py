@@ -23,8 +23,8 @@ from rich.console import Console
 
 import bpflogs
 from bpflogs.cli import main
-from bpflogs.diff import ViewOptions
-from bpflogs.diff.result import Op, Status
+from bpflogs.compare import ViewOptions
+from bpflogs.compare.result import Op, Status
 from bpflogs.errors import BpflogsError, NothingToCompare
 from bpflogs.render.diff_markdown import write_markdown
 from bpflogs.render.diff_rich import print_rich

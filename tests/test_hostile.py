@@ -18,7 +18,7 @@ from rich.console import Console
 
 import bpflogs
 from bpflogs import Unparsed
-from bpflogs.diff import ViewOptions
+from bpflogs.compare import ViewOptions
 from bpflogs.render.diff_rich import print_rich
 
 REPO = Path(__file__).resolve().parents[1]

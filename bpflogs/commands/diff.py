@@ -11,8 +11,8 @@ from bpflogs.commands import EXIT_DIFFERENT, EXIT_OK, EXIT_TROUBLE
 from bpflogs.commands.parse import add_max_line, error, load
 
 if TYPE_CHECKING:
-    from bpflogs.diff.options import ViewOptions
-    from bpflogs.diff.result import DiffResult
+    from bpflogs.compare.options import ViewOptions
+    from bpflogs.compare.result import DiffResult
 
 NAME = "diff"
 FORMATS = ("rich", "text", "json", "markdown")
@@ -78,8 +78,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from bpflogs.diff import DiffOptions, ViewOptions
-    from bpflogs.diff.capture import diff_captures
+    from bpflogs.compare import DiffOptions, ViewOptions
+    from bpflogs.compare.capture import diff_captures
     from bpflogs.errors import BpflogsError
 
     if args.a == "-" and args.b == "-":
@@ -119,8 +119,8 @@ def _run_dirs(a: Path, b: Path, args: argparse.Namespace) -> int:
     are compared; a file on one side only is a difference."""
     import io
 
-    from bpflogs.diff import DiffOptions, ViewOptions
-    from bpflogs.diff.capture import diff_captures
+    from bpflogs.compare import DiffOptions, ViewOptions
+    from bpflogs.compare.capture import diff_captures
     from bpflogs.errors import BpflogsError
     from bpflogs.render.diff_json import write_diff_json
     from bpflogs.render.json_text import dumps, name_fields

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, TextIO
 
-from bpflogs.diff.result import (
+from bpflogs.compare.result import (
     AttrChange,
     CallDiff,
     CallSide,

@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import TextIO
 
-from bpflogs.diff.options import ViewOptions
-from bpflogs.diff.result import CallDiff, DiffResult, InsnRow, Op, ProgramDiff, Status
+from bpflogs.compare.options import ViewOptions
+from bpflogs.compare.result import CallDiff, DiffResult, InsnRow, Op, ProgramDiff, Status
 from bpflogs.render import diff_text as t
 from bpflogs.render.inert import inert
 

@@ -12,8 +12,8 @@ from dataclasses import replace
 from rich.console import Console
 from rich.text import Text
 
-from bpflogs.diff.options import ViewOptions
-from bpflogs.diff.result import DiffResult
+from bpflogs.compare.options import ViewOptions
+from bpflogs.compare.result import DiffResult
 from bpflogs.render import diff_text as t
 
 __all__ = ["print_rich"]

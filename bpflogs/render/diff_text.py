@@ -13,8 +13,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TextIO
 
-from bpflogs.diff.options import ViewOptions
-from bpflogs.diff.result import (
+from bpflogs.compare.options import ViewOptions
+from bpflogs.compare.result import (
     AttrChange,
     CallDiff,
     CallSide,

@@ -25,8 +25,8 @@ from hypothesis import strategies as st
 import bpflogs
 from bpflogs import Capture, InputError, Message, ParseError
 from bpflogs.cli import main
-from bpflogs.diff import DiffOptions, ViewOptions
-from bpflogs.diff.capture import diff_captures
+from bpflogs.compare import DiffOptions, ViewOptions
+from bpflogs.compare.capture import diff_captures
 from bpflogs.errors import NothingToCompare
 from bpflogs.parse.lenient import unmangle
 from bpflogs.render.diff_json import diff_json

@@ -14,10 +14,10 @@ from collections import Counter
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
-from bpflogs.diff.align import blocks, runs
-from bpflogs.diff.attrs import CallContext, compare_calls
-from bpflogs.diff.options import DiffOptions
-from bpflogs.diff.result import CallDiff, CallSide, ProbeSummary, Status
+from bpflogs.compare.align import blocks, runs
+from bpflogs.compare.attrs import CallContext, compare_calls
+from bpflogs.compare.options import DiffOptions
+from bpflogs.compare.result import CallDiff, CallSide, ProbeSummary, Status
 from bpflogs.model.capture import BpfObject, Capture, ObjectTable
 from bpflogs.model.records import Syscall
 from bpflogs.model.values import Number, String, Value

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bpflogs.diff.align import blocks, runs
-from bpflogs.diff.result import EqualRun, Op, Status, TextDiff, TextLine, TextRow
+from bpflogs.compare.align import blocks, runs
+from bpflogs.compare.result import EqualRun, Op, Status, TextDiff, TextLine, TextRow
 from bpflogs.errors import NothingToCompare
 from bpflogs.model.capture import Capture, is_event
 from bpflogs.model.insn import Program

@@ -19,8 +19,8 @@ from itertools import accumulate, compress
 from operator import attrgetter
 from typing import TypeVar
 
-from bpflogs.diff.align import blocks, runs
-from bpflogs.diff.insns import (
+from bpflogs.compare.align import blocks, runs
+from bpflogs.compare.insns import (
     COARSE_TIERS,
     FunctionSide,
     KeyTable,
@@ -28,7 +28,7 @@ from bpflogs.diff.insns import (
     classify,
     text_marks,
 )
-from bpflogs.diff.result import (
+from bpflogs.compare.result import (
     EqualRun,
     FunctionDelta,
     InsnRow,

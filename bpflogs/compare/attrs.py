@@ -15,9 +15,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from bpflogs import schema
-from bpflogs.diff.align import blocks, runs
-from bpflogs.diff.options import DiffOptions
-from bpflogs.diff.result import AttrChange
+from bpflogs.compare.align import blocks, runs
+from bpflogs.compare.options import DiffOptions
+from bpflogs.compare.result import AttrChange
 from bpflogs.model.capture import BpfObject, ObjectTable
 from bpflogs.model.records import CallEnd, Syscall
 from bpflogs.model.typed import Bytes, Fd, FlagSet, Insns, Opaque, Pointer, Typed, Update, flat_attrs

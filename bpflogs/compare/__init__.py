@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bpflogs.diff.capture import diff_captures
-from bpflogs.diff.options import DiffOptions, ViewOptions
-from bpflogs.diff.result import DiffResult
+from bpflogs.compare.capture import diff_captures
+from bpflogs.compare.options import DiffOptions, ViewOptions
+from bpflogs.compare.result import DiffResult
 from bpflogs.model.capture import Capture
 
 __all__ = ["DiffOptions", "DiffResult", "ViewOptions", "diff"]

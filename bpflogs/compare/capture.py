@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import replace
 
-from bpflogs.diff.calls import diff_calls
-from bpflogs.diff.options import DiffOptions
-from bpflogs.diff.programs import diff_program, pair_by_name
-from bpflogs.diff.result import CallDiff, DiffResult, ProbeSummary, Status
-from bpflogs.diff.text import check_comparable, diff_unparsed
+from bpflogs.compare.calls import diff_calls
+from bpflogs.compare.options import DiffOptions
+from bpflogs.compare.programs import diff_program, pair_by_name
+from bpflogs.compare.result import CallDiff, DiffResult, ProbeSummary, Status
+from bpflogs.compare.text import check_comparable, diff_unparsed
 from bpflogs.errors import NothingInCommon
 from bpflogs.gcpause import cycle_collector_paused
 from bpflogs.model.capture import Capture
