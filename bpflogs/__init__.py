@@ -40,6 +40,7 @@ from bpflogs.model.records import (
     Unparsed,
 )
 from bpflogs.model.views import view
+from bpflogs.parse.cache import ParseCache
 
 __version__ = "0.1.0"
 
@@ -60,6 +61,7 @@ __all__ = [
     "Message",
     "ObjectTable",
     "OtherSyscall",
+    "ParseCache",
     "ParseError",
     "Personality",
     "Prefix",

@@ -20,6 +20,7 @@ from dataclasses import replace
 from bpflogs.errors import InputError
 from bpflogs.model import insn as m
 from bpflogs.model import records as r
+from bpflogs.parse.cache import ParseCache
 from bpflogs.parse.lines import WINDOW, LogicalLine, LogicalLines, Passing, stitch
 from bpflogs.parse.strace import parse_line
 from bpflogs.parse.xlated import DumpReader, DumpRecord
@@ -99,8 +100,10 @@ class CaptureStream:
         name: str,
         on_complete: Callable[[AnyRecord], None] | None = None,
         window: int = WINDOW,
+        cache: ParseCache | None = None,
     ) -> None:
         self.name = name
+        self.cache = ParseCache() if cache is None else cache  # this parse's memo tables
         self._window = window  # lines an unfinished call is held open (bpflogs.parse.lines.WINDOW)
         self._on_complete = on_complete  # told of each strace record in the order calls completed
         self.programs: list[m.Program] = []
