@@ -4,7 +4,7 @@
     .venv/bin/python tests/benchmarks/bench.py strace diff  # some groups
     .venv/bin/python tests/benchmarks/bench.py --runs 5 --quick
 
-Groups: startup, strace, xlated, diff, memory, scaling. Inputs are built from real captures
+Groups: corpus, startup, strace, xlated, diff, memory, scaling. Inputs are built from real captures
 (corpus/bench/maploop_f-tt-T.strace.txt.gz, a map-operation loop; the -v PROG_LOAD captures
 of corpus/strace/; the 5,111-instruction big_unroll program of corpus/xlated/) scaled by
 repetition: each repetition is another process (new pid, pointers moved as ASLR moves them,
@@ -12,6 +12,12 @@ times running on), so no two repetitions are the same text. Every command runs a
 process, timed as a whole and its peak memory (max RSS) taken from wait4(); each figure is
 printed beside a baseline measured in the same run (a bare Python loop reading the same
 lines; GNU diff on the same files). Not collected by pytest (testpaths excludes it).
+
+    .venv/bin/python tests/benchmarks/bench.py --against ../old/.venv/bin/python
+
+runs every bpflogs command also with another checkout's interpreter (its own installed
+bpflogs), in alternation with this one's, and prints the ratio new/old beside each figure:
+a refactor's "same speed" is measured in one run, on the same inputs, as the machine drifts.
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,6 +51,7 @@ _INSN = re.compile(r"^( *)(\d+): (.*)$")
 class Run:
     seconds: float
     max_rss_mib: float
+    old: Run | None = None  # the same command under --against, measured in the same run
 
 
 # A child's peak RSS counts the memory of the process it was forked from until it
@@ -61,10 +68,14 @@ print(time.perf_counter() - start, usage.ru_maxrss, os.waitstatus_to_exitcode(st
 """
 
 
+AGAINST: str | None = None  # --against: another checkout's Python, with its own bpflogs installed
+
+
 def run(argv: list[str]) -> Run:
-    """One process, timed as a whole, with its peak memory."""
+    """One process, timed as a whole, with its peak memory (run outside the checkout, so
+    ``python -m bpflogs`` imports the interpreter's installed bpflogs, not the one in cwd)."""
     done = subprocess.run(
-        [PY, "-c", _LAUNCHER, *argv], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT, check=False
+        [PY, "-c", _LAUNCHER, *argv], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd="/", check=False
     )
     *err, last = done.stderr.decode().rstrip("\n").split("\n")
     seconds, max_rss_kib, code = last.split()
@@ -73,9 +84,28 @@ def run(argv: list[str]) -> Run:
     return Run(float(seconds), int(max_rss_kib) / 1024)
 
 
-def median(argv: list[str], runs: int) -> Run:
-    results = [run(argv) for _ in range(runs)]
+def _summary(results: list[Run]) -> Run:
     return Run(statistics.median(r.seconds for r in results), max(r.max_rss_mib for r in results))
+
+
+def median(argv: list[str], runs: int, against: bool = True) -> Run:
+    """The median of ``runs`` runs; a bpflogs command under ``--against`` also with the other
+    interpreter, the two in turn (new, old, new, old ...)."""
+    if AGAINST is None or not against or argv[0] != PY:
+        return _summary([run(argv) for _ in range(runs)])
+    ours: list[Run] = []
+    old: list[Run] = []
+    for _ in range(runs):
+        ours.append(run(argv))
+        old.append(run([AGAINST, *argv[1:]]))
+    return replace(_summary(ours), old=_summary(old))
+
+
+def _versus(r: Run) -> str:
+    if r.old is None:
+        return ""
+    old = r.old
+    return f"   | old: {old.seconds:.2f} s {old.max_rss_mib:.0f} MiB (new/old {r.seconds / old.seconds:.2f}x)"
 
 
 # ---------------------------------------------------------------- inputs
@@ -167,11 +197,11 @@ def line(
     text += f" {ours.max_rss_mib:7.0f} MiB"
     if base is not None:
         text += f"   | {base_name}: {base.seconds:6.2f} s ({ours.seconds / base.seconds:5.1f}x)"
-    print(f"{text}   target {target}", flush=True)
+    print(f"{text}   target {target}{_versus(ours)}", flush=True)
 
 
 def read_lines_baseline(path: Path, runs: int) -> Run:
-    return median([PY, "-c", f"import sys\nfor line in open({str(path)!r}): pass"], runs)
+    return median([PY, "-c", f"import sys\nfor line in open({str(path)!r}): pass"], runs, against=False)
 
 
 def parse_cmd(path: Path) -> list[str]:
@@ -184,11 +214,11 @@ def group_startup(tmp: Path, runs: int, quick: bool) -> None:
         ("bpflogs --help", [*BPFLOGS, "--help"]),
         ("bpflogs parse (small file)", [*BPFLOGS, "parse", str(small)]),
     )
-    base = median([PY, "-c", "pass"], max(runs, 5))
+    base = median([PY, "-c", "pass"], max(runs, 5), against=False)
     for name, argv in commands:
         r = median(argv, max(runs, 5))
         print(f"{name:<34} {r.seconds:7.2f} s {r.max_rss_mib:7.0f} MiB"
-              f"   | python -c pass: {base.seconds:.2f} s   target < 0.3 s")  # fmt: skip
+              f"   | python -c pass: {base.seconds:.2f} s   target < 0.3 s{_versus(r)}")  # fmt: skip
 
 
 def group_strace(tmp: Path, runs: int, quick: bool) -> None:
@@ -227,12 +257,14 @@ def group_diff(tmp: Path, runs: int, quick: bool) -> None:
 def group_memory(tmp: Path, runs: int, quick: bool) -> None:
     n = 250_000 if quick else 1_000_000
     log = strace_log(tmp / "huge.txt", _maploop_lines(), n)
-    r = run([*BPFLOGS, "parse", "--json", str(log)])
+    r_argv = [*BPFLOGS, "parse", "--json", str(log)]
+    r = run(r_argv)
     base = run([PY, "-c", f"for line in open({str(log)!r}): pass"])
+    old = f"   | old: {run([AGAINST, *r_argv[1:]]).max_rss_mib:.0f} MiB" if AGAINST else ""
     rate = n / r.seconds
     print(f"{'parse --json, streamed':<34} {n:>9,} lines  {r.seconds:7.2f} s {rate:>11,.0f} lines/s "
           f"{r.max_rss_mib:7.0f} MiB   | bare line loop: {base.max_rss_mib:.0f} MiB"
-          "   target < 200 MiB")  # fmt: skip
+          f"   target < 200 MiB{old}")  # fmt: skip
 
 
 def group_scaling(tmp: Path, runs: int, quick: bool) -> None:
@@ -248,7 +280,37 @@ def group_scaling(tmp: Path, runs: int, quick: bool) -> None:
         line(f"xlated scaling {factor:>2}x", n, "insns", median(parse_cmd(dump), runs), None, "", "linear")
 
 
+def corpus_dumps(path: Path) -> Path:
+    """Every text dump of corpus/xlated/ (each mode of each program) in one file: distinct
+    programs, not one repeated."""
+    parts = []
+    for dump in sorted((CORPUS / "xlated").glob("*.txt*")):
+        opener = gzip.open if dump.suffix == ".gz" else open
+        with opener(dump, "rt") as f:
+            parts.append(f.read())
+    path.write_text("".join(parts))
+    return path
+
+
+def corpus_strace(path: Path) -> Path:
+    """Every capture of corpus/strace/ in one file (each tool, option set and strace release)."""
+    path.write_text("".join(p.read_text() for p in sorted((CORPUS / "strace").glob("*.txt"))))
+    return path
+
+
+def group_corpus(tmp: Path, runs: int, quick: bool) -> None:
+    dumps = corpus_dumps(tmp / "corpus_dumps.txt")
+    n = sum(1 for t in dumps.read_text().splitlines() if _INSN.match(t))
+    line("corpus dumps (diverse)", n, "insns", median(parse_cmd(dumps), runs),
+         read_lines_baseline(dumps, runs), "bare line loop", "(no target)")  # fmt: skip
+    logs = corpus_strace(tmp / "corpus_strace.txt")
+    m = len(logs.read_text().splitlines())
+    line("corpus strace (diverse)", m, "lines", median(parse_cmd(logs), runs),
+         read_lines_baseline(logs, runs), "bare line loop", "(no target)")  # fmt: skip
+
+
 GROUPS: dict[str, Callable[[Path, int, bool], None]] = {
+    "corpus": group_corpus,
     "startup": group_startup,
     "strace": group_strace,
     "xlated": group_xlated,
@@ -263,7 +325,14 @@ def main() -> None:
     parser.add_argument("groups", nargs="*", choices=[*GROUPS, []], help="groups to run (default: all)")
     parser.add_argument("--runs", type=int, default=3, help="runs per figure; the median is shown (3)")
     parser.add_argument("--quick", action="store_true", help="a quarter of the sizes")
+    parser.add_argument(
+        "--against",
+        metavar="PYTHON",
+        help="also run each bpflogs command with this interpreter (another checkout's venv), in turn",
+    )
     args = parser.parse_args()
+    global AGAINST
+    AGAINST = args.against
     version = sys.version.split()[0]
     print(f"bpflogs benchmarks: {os.cpu_count()} CPUs, Python {version}, {time.strftime('%Y-%m-%d')}")
     with tempfile.TemporaryDirectory(prefix="bpflogs-bench.") as tmp:
