@@ -19,19 +19,29 @@ import struct
 from dataclasses import dataclass
 
 __all__ = [
+    "ALU",
+    "ALU64",
     "ALU_NAMES",
     "ALU_OPS",
     "ALU_OP_BITS",
+    "ALU_OP_NAMES",
     "ATOMIC_IMM",
     "ATOMIC_OPS",
     "CLASSES",
+    "CLASS_NAMES",
     "ENDIAN_OPS",
     "FIELD_BYTE",
     "GOTO_KINDS",
+    "JMP",
     "JMP32",
     "JMP_BITS",
     "JMP_CONDS",
+    "JMP_OP_NAMES",
     "JUMP_NAMES",
+    "LD",
+    "LDX",
+    "MODE_NAMES",
+    "NAME_ALIASES",
     "PSEUDO_CALL",
     "PSEUDO_FUNC",
     "PSEUDO_KFUNC_CALL",
@@ -44,7 +54,11 @@ __all__ = [
     "SIGNED_OPS",
     "SIZE_BITS",
     "SIZE_BYTES",
+    "SIZE_NAMES",
     "SLOT_BYTES",
+    "SOURCE_NAMES",
+    "ST",
+    "STX",
     "U32",
     "U64",
     "class_name",
@@ -110,6 +124,34 @@ ATOMIC_OPS = {"+=": "atomic_add", "|=": "atomic_or", "&=": "atomic_and", "^=": "
 # the ops of which a signed ("s") form exists: s/=, s%=, s>>=, movsx, sign-extending
 # loads, signed compares
 SIGNED_OPS = frozenset({"div", "mod", "arsh", "movsx", "load", *JUMP_NAMES})
+
+# ---------------------------------------------------------------- the kernel's names
+
+# the kernel's names of an opcode's parts, as strace prints a code (``BPF_ALU64|BPF_X|BPF_MOV``,
+# ``BPF_LDX|BPF_W|BPF_MEM``); the op names above are these, lower case without ``BPF_``
+CLASS_NAMES = {
+    LD: "BPF_LD", LDX: "BPF_LDX", ST: "BPF_ST", STX: "BPF_STX",
+    ALU: "BPF_ALU", JMP: "BPF_JMP", JMP32: "BPF_JMP32", ALU64: "BPF_ALU64",
+}  # fmt: skip
+SIZE_NAMES = {0x00: "BPF_W", 0x08: "BPF_H", 0x10: "BPF_B", 0x18: "BPF_DW"}
+MODE_NAMES = {
+    0x00: "BPF_IMM", 0x20: "BPF_ABS", 0x40: "BPF_IND", 0x60: "BPF_MEM",
+    0x80: "BPF_MEMSX",  # strace >= 6.6; older prints 0x80 /* BPF_??? */
+    0xC0: "BPF_ATOMIC",  # printed as BPF_XADD up to strace 6.14
+}  # fmt: skip
+SOURCE_NAMES = {0x00: "BPF_K", _SOURCE_X: "BPF_X"}
+ALU_OP_NAMES = {
+    0x00: "BPF_ADD", 0x10: "BPF_SUB", 0x20: "BPF_MUL", 0x30: "BPF_DIV", 0x40: "BPF_OR",
+    0x50: "BPF_AND", 0x60: "BPF_LSH", 0x70: "BPF_RSH", 0x80: "BPF_NEG", 0x90: "BPF_MOD",
+    0xA0: "BPF_XOR", 0xB0: "BPF_MOV", 0xC0: "BPF_ARSH", 0xD0: "BPF_END",
+}  # fmt: skip
+JMP_OP_NAMES = {
+    0x00: "BPF_JA", 0x10: "BPF_JEQ", 0x20: "BPF_JGT", 0x30: "BPF_JGE", 0x40: "BPF_JSET",
+    0x50: "BPF_JNE", 0x60: "BPF_JSGT", 0x70: "BPF_JSGE", 0x80: "BPF_CALL", 0x90: "BPF_EXIT",
+    0xA0: "BPF_JLT", 0xB0: "BPF_JLE", 0xC0: "BPF_JSLT", 0xD0: "BPF_JSLE",
+    0xE0: "BPF_JCOND",  # strace >= 6.9
+}  # fmt: skip
+NAME_ALIASES = {"BPF_XADD": "BPF_ATOMIC"}  # an old name -> the one the encoding has now
 
 # ---------------------------------------------------------------- the other fields
 

@@ -152,6 +152,19 @@ def test_each_op_the_encoding_names_has_its_opcode() -> None:
     assert encoding.decode(b"\x95" * 9) is None
 
 
+def test_the_op_names_are_the_kernels_names_strace_prints() -> None:
+    """The xlated op names and the names strace decodes a code with are one table's."""
+    for name, bits in encoding.ALU_OP_BITS.items():
+        assert encoding.ALU_OP_NAMES[bits] == f"BPF_{name.upper()}"
+    for name, bits in encoding.JMP_BITS.items():
+        assert encoding.JMP_OP_NAMES[bits] == f"BPF_{name.upper()}"
+    for op in ("ja", "call", "exit"):
+        code = encoding.expected_opcode(op)
+        assert code is not None and encoding.JMP_OP_NAMES[code & 0xF0] == f"BPF_{op.upper()}"
+    assert [encoding.CLASS_NAMES[k] for k in range(8)] == [f"BPF_{c.upper()}" for c in encoding.CLASSES]
+    assert set(encoding.SIZE_NAMES) == set(encoding.SIZE_BITS.values())
+
+
 # ---------------------------------------------------------------- one direction of imports
 
 _ORDER = (
