@@ -31,11 +31,11 @@ __all__ = [
     "INSN_LINE",
     "DumpRecord",
     "function_name",
+    "grammar_record",
     "insn_form",
     "insn_line",
     "instruction",
     "parse_dump_line",
-    "grammar_record",
 ]
 
 _LINUM = re.compile(r" \[file:([^\]]*) line_num:(\d+) line_col:(\d+)\]$")
