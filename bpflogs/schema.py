@@ -27,6 +27,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from bpflogs import encoding
+
 __all__ = [
     "COMMANDS",
     "COMMANDS_BY_NUMBER",
@@ -211,70 +213,14 @@ def _insns(name: str, *, exit: bool = False) -> FieldSpec:
     return FieldSpec(name, Kind.INSNS, _SEM, item=item, exit=exit)
 
 
-INSN_CLASSES: Mapping[int, str] = MappingProxyType(
-    {
-        0x00: "BPF_LD",
-        0x01: "BPF_LDX",
-        0x02: "BPF_ST",
-        0x03: "BPF_STX",
-        0x04: "BPF_ALU",
-        0x05: "BPF_JMP",
-        0x06: "BPF_JMP32",
-        0x07: "BPF_ALU64",
-    }
-)
-INSN_SIZES: Mapping[int, str] = MappingProxyType(
-    {0x00: "BPF_W", 0x08: "BPF_H", 0x10: "BPF_B", 0x18: "BPF_DW"}
-)
-INSN_MODES: Mapping[int, str] = MappingProxyType(
-    {
-        0x00: "BPF_IMM",
-        0x20: "BPF_ABS",
-        0x40: "BPF_IND",
-        0x60: "BPF_MEM",
-        0x80: "BPF_MEMSX",  # strace >= 6.6; older prints 0x80 /* BPF_??? */
-        0xC0: "BPF_ATOMIC",  # printed as BPF_XADD up to strace 6.14
-    }
-)
-INSN_SOURCES: Mapping[int, str] = MappingProxyType({0x00: "BPF_K", 0x08: "BPF_X"})
-INSN_ALU_OPS: Mapping[int, str] = MappingProxyType(
-    {
-        0x00: "BPF_ADD",
-        0x10: "BPF_SUB",
-        0x20: "BPF_MUL",
-        0x30: "BPF_DIV",
-        0x40: "BPF_OR",
-        0x50: "BPF_AND",
-        0x60: "BPF_LSH",
-        0x70: "BPF_RSH",
-        0x80: "BPF_NEG",
-        0x90: "BPF_MOD",
-        0xA0: "BPF_XOR",
-        0xB0: "BPF_MOV",
-        0xC0: "BPF_ARSH",
-        0xD0: "BPF_END",
-    }
-)
-INSN_JMP_OPS: Mapping[int, str] = MappingProxyType(
-    {
-        0x00: "BPF_JA",
-        0x10: "BPF_JEQ",
-        0x20: "BPF_JGT",
-        0x30: "BPF_JGE",
-        0x40: "BPF_JSET",
-        0x50: "BPF_JNE",
-        0x60: "BPF_JSGT",
-        0x70: "BPF_JSGE",
-        0x80: "BPF_CALL",
-        0x90: "BPF_EXIT",
-        0xA0: "BPF_JLT",
-        0xB0: "BPF_JLE",
-        0xC0: "BPF_JSLT",
-        0xD0: "BPF_JSLE",
-        0xE0: "BPF_JCOND",  # strace >= 6.9
-    }
-)
-INSN_ALIASES: Mapping[str, str] = MappingProxyType({"BPF_XADD": "BPF_ATOMIC"})
+# the kernel's names of an instruction code's parts, as strace prints them (bpflogs.encoding)
+INSN_CLASSES: Mapping[int, str] = MappingProxyType(encoding.CLASS_NAMES)
+INSN_SIZES: Mapping[int, str] = MappingProxyType(encoding.SIZE_NAMES)
+INSN_MODES: Mapping[int, str] = MappingProxyType(encoding.MODE_NAMES)
+INSN_SOURCES: Mapping[int, str] = MappingProxyType(encoding.SOURCE_NAMES)
+INSN_ALU_OPS: Mapping[int, str] = MappingProxyType(encoding.ALU_OP_NAMES)
+INSN_JMP_OPS: Mapping[int, str] = MappingProxyType(encoding.JMP_OP_NAMES)
+INSN_ALIASES: Mapping[str, str] = MappingProxyType(encoding.NAME_ALIASES)
 
 
 # ---------------------------------------------------------------------------

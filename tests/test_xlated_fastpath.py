@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bpflogs.parse.xlated import DumpReader, _record, parse_dump_line
+from bpflogs.parse.programs import DumpReader
+from bpflogs.parse.xlated import grammar_record as _record
+from bpflogs.parse.xlated import parse_dump_line
 from bpflogs.read import open_source
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -81,6 +81,7 @@ def _run(args: argparse.Namespace) -> int:
     from bpflogs.compare import DiffOptions, ViewOptions
     from bpflogs.compare.capture import diff_captures
     from bpflogs.errors import BpflogsError
+    from bpflogs.parse.cache import ParseCache
 
     if args.a == "-" and args.b == "-":
         error("only one side can be '-' (stdin)")
@@ -93,9 +94,10 @@ def _run(args: argparse.Namespace) -> int:
         error(f"{folder}: a directory against a file: give two files or two directories")
         return EXIT_TROUBLE
     captures = []
+    cache = ParseCache()  # both sides': what they share is parsed once, and compared by identity
     for name in (args.a, args.b):
         try:
-            captures.append(load(name, args, strict=args.strict))
+            captures.append(load(name, args, strict=args.strict, cache=cache))
         except BpflogsError as exc:
             error(str(exc))
             return EXIT_TROUBLE
@@ -122,6 +124,7 @@ def _run_dirs(a: Path, b: Path, args: argparse.Namespace) -> int:
     from bpflogs.compare import DiffOptions, ViewOptions
     from bpflogs.compare.capture import diff_captures
     from bpflogs.errors import BpflogsError
+    from bpflogs.parse.cache import ParseCache
     from bpflogs.render.diff_json import write_diff_json
     from bpflogs.render.json_text import dumps, name_fields
 
@@ -138,8 +141,9 @@ def _run_dirs(a: Path, b: Path, args: argparse.Namespace) -> int:
                 sys.stdout.write(_only_in(side, str((a if side == "a" else b) / name), args.format))
             continue
         try:
-            ca = load(str(a / name), args, strict=args.strict)
-            cb = load(str(b / name), args, strict=args.strict)
+            cache = ParseCache()  # the two sides of one file
+            ca = load(str(a / name), args, strict=args.strict, cache=cache)
+            cb = load(str(b / name), args, strict=args.strict, cache=cache)
         except BpflogsError as exc:
             error(str(exc))
             return EXIT_TROUBLE

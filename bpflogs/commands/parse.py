@@ -12,6 +12,7 @@ from bpflogs.read import DEFAULT_MAX_LINE, Source
 
 if TYPE_CHECKING:
     from bpflogs.model.capture import Capture
+    from bpflogs.parse.cache import ParseCache
 
 NAME = "parse"
 
@@ -64,14 +65,17 @@ def add_max_line(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def load(name: str, args: argparse.Namespace, strict: bool = False) -> Capture:
+def load(
+    name: str, args: argparse.Namespace, strict: bool = False, cache: ParseCache | None = None
+) -> Capture:
     """Read one capture as the command's options say (``--max-line-bytes``, ``--lenient``);
-    with ``--lenient``, what was stripped is said on stderr."""
+    with ``--lenient``, what was stripped is said on stderr. ``cache``: shared with the
+    other captures the command reads (their common texts parsed once)."""
     from bpflogs.api import parse_lines
     from bpflogs.read import open_source
 
     with open_source(name, args.max_line_bytes) as src:
-        return parse_lines(source_lines(src, args), src.name, strict)
+        return parse_lines(source_lines(src, args), src.name, strict, cache)
 
 
 def source_lines(src: Source, args: argparse.Namespace) -> Iterable[tuple[int, str]]:

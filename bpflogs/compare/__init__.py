@@ -31,7 +31,9 @@ def diff(
     (``"BPF_PROG_LOAD.log_*"``, ``"*.log_buf"``, ``"max_entries"``).
     """
     from bpflogs.api import parse_file
+    from bpflogs.parse.cache import ParseCache
 
-    ca = a if isinstance(a, Capture) else parse_file(a)
-    cb = b if isinstance(b, Capture) else parse_file(b)
+    cache = ParseCache()  # both sides': what they share is parsed once, and compared by identity
+    ca = a if isinstance(a, Capture) else parse_file(a, cache=cache)
+    cb = b if isinstance(b, Capture) else parse_file(b, cache=cache)
     return diff_captures(ca, cb, DiffOptions(strict=strict, ignore=tuple(ignore)))

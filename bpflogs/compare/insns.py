@@ -21,8 +21,8 @@ from itertools import compress
 from operator import attrgetter
 from typing import Any
 
+from bpflogs.encoding import ATOMIC_IMM
 from bpflogs.model.insn import CallKind, Function, InsnForm, Instruction
-from bpflogs.opcodes import ATOMIC_IMM
 
 __all__ = [
     "CLASSES",

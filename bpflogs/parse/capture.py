@@ -20,10 +20,12 @@ from dataclasses import replace
 from bpflogs.errors import InputError
 from bpflogs.model import insn as m
 from bpflogs.model import records as r
+from bpflogs.model.capture import DumpRecord
 from bpflogs.parse.cache import ParseCache
 from bpflogs.parse.lines import WINDOW, LogicalLine, LogicalLines, Passing, stitch
+from bpflogs.parse.programs import DumpReader
 from bpflogs.parse.strace import parse_line
-from bpflogs.parse.xlated import DumpReader, DumpRecord
+from bpflogs.parse.xlated_cache import XlatedCache
 from bpflogs.parse.xlated_json import DumpShapeError, programs_from_json
 
 __all__ = ["BOM", "AnyRecord", "CaptureStream"]
@@ -61,23 +63,25 @@ def _dump_name(command: str) -> str | None:
 
 
 def _json_lines(
-    lines: Sequence[tuple[int, str]], name: str | None
+    lines: Sequence[tuple[int, str]], name: str | None, cache: XlatedCache
 ) -> tuple[list[AnyRecord], list[m.Program]]:
     text = "\n".join(t for _, t in lines)
     doc = json.loads(text)
     first = lines[0][0]
     if isinstance(doc, dict) and "error" in doc:
         raise InputError(f"bpftool reported an error instead of a dump: {doc['error']}", None, first)
-    programs = programs_from_json(doc, first, name)
+    programs = programs_from_json(doc, first, name, cache)
     return [r.JsonLine(n, (n,), t) for n, t in lines], programs
 
 
-def _whole_json(lines: Sequence[tuple[int, str]]) -> tuple[list[AnyRecord], list[m.Program]] | None:
+def _whole_json(
+    lines: Sequence[tuple[int, str]], cache: XlatedCache
+) -> tuple[list[AnyRecord], list[m.Program]] | None:
     head = next((t.lstrip() for _, t in lines if t.strip()), "")
     if not head.startswith(("[", "{")) or head.startswith("[pid"):
         return None
     try:
-        return _json_lines(lines, None)
+        return _json_lines(lines, None, cache)
     except (ValueError, DumpShapeError, RecursionError):
         return None  # not JSON after all (or not a dump, or nested past reading): line by line
 
@@ -163,7 +167,7 @@ class CaptureStream:
         if first.startswith(("[", "{")) and not first.startswith("[pid"):
             document, rest = self._document(head, lines)
             if rest is None:
-                whole = _whole_json(document)
+                whole = _whole_json(document, self.cache.xlated)
                 if whole is not None:
                     records, self.programs = whole
                     yield from records
@@ -275,7 +279,7 @@ class CaptureStream:
                         self._push(blank)
                     blanks.clear()
                 if dump is None:
-                    dump = DumpReader(dump_name)
+                    dump = DumpReader(dump_name, self.cache.xlated)
                 dump.add(number, text)
             elif dump is not None and not text.strip():
                 blanks.append(r.Blank(number, (number,), text))
@@ -302,7 +306,7 @@ class CaptureStream:
                         back.extend(reversed(block[1:]))
                         block = block[:1]
                 try:
-                    found_records, found = _json_lines(block, dump_name)
+                    found_records, found = _json_lines(block, dump_name, self.cache.xlated)
                 except (ValueError, DumpShapeError, RecursionError):
                     back.extend(reversed(block[1:]))
                     yield number, text

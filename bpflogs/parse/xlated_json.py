@@ -10,7 +10,10 @@ import dataclasses
 from typing import Any
 
 from bpflogs.model import insn as m
-from bpflogs.parse.xlated import check_form, function_name, instruction, split_functions, traits
+from bpflogs.parse.insn_check import check_form
+from bpflogs.parse.programs import split_functions, traits
+from bpflogs.parse.xlated import function_name, instruction
+from bpflogs.parse.xlated_cache import XlatedCache
 
 __all__ = ["DumpShapeError", "is_dump", "programs_from_json"]
 
@@ -40,7 +43,9 @@ def is_dump(doc: Any) -> bool:
     return isinstance(first, dict) and ("disasm" in first or "insns" in first)
 
 
-def _program(items: list[Any], line: int, meta: dict[str, Any], name: str | None) -> m.Program:
+def _program(
+    items: list[Any], line: int, meta: dict[str, Any], name: str | None, cache: XlatedCache
+) -> m.Program:
     insns: list[m.Instruction] = []
     heads: dict[int, m.FunctionHeader] = {}
     sources: list[tuple[int, m.SourceLine]] = []
@@ -48,7 +53,7 @@ def _program(items: list[Any], line: int, meta: dict[str, Any], name: str | None
     for item in items:
         if not isinstance(item, dict) or not isinstance(item.get("disasm"), str):
             raise DumpShapeError(f"instruction {len(insns)} has no 'disasm' text")
-        parsed = instruction(slot, item["disasm"])
+        parsed = instruction(slot, item["disasm"], cache)
         form = parsed.form if parsed is not None else (
             m.InsnForm(None, "unknown", item["disasm"], flags=("unparsed-text",))
         )
@@ -83,8 +88,12 @@ def _program(items: list[Any], line: int, meta: dict[str, Any], name: str | None
     )
 
 
-def programs_from_json(doc: Any, line: int, name: str | None = None) -> list[m.Program]:
-    """The programs of a bpftool JSON dump (one program's array, or several programs' objects)."""
+def programs_from_json(
+    doc: Any, line: int, name: str | None = None, cache: XlatedCache | None = None
+) -> list[m.Program]:
+    """The programs of a bpftool JSON dump (one program's array, or several programs' objects);
+    ``cache`` is the parse's (each distinct ``disasm`` text read once), a fresh one if None."""
+    cache = XlatedCache() if cache is None else cache
     if not is_dump(doc):
         raise DumpShapeError("not a bpftool xlated dump (expected a list of instructions or programs)")
     if "insns" in doc[0]:
@@ -92,6 +101,6 @@ def programs_from_json(doc: Any, line: int, name: str | None = None) -> list[m.P
         for entry in doc:
             if not isinstance(entry, dict) or not isinstance(entry.get("insns"), list):
                 raise DumpShapeError("a program object has no 'insns' list")
-            out.append(_program(entry["insns"], line, entry, name))
+            out.append(_program(entry["insns"], line, entry, name, cache))
         return out
-    return [_program(doc, line, {}, name)]
+    return [_program(doc, line, {}, name, cache)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from bpflogs.encoding import FIELD_BYTE, JMP32
 from bpflogs.model.capture import DumpRecord
 from bpflogs.model.insn import CallKind, FunctionHeader, Instruction, OpcodeBytes, Program
 from bpflogs.validate.check import Check, Context, Scope
@@ -15,8 +16,6 @@ __all__ = ["CHECKS"]
 _TARGET = re.compile(r"pc[+-]\d+|subprog\[[+-]?\d+\]")
 _UNCONDITIONAL = ("exit", "ja", "gotol", "gotox")
 _VERSION = re.compile(r"bpftool ([<>]=?) ?(\d+\.\d+)")
-# which byte of an instruction holds each field a text can contradict
-_FIELD_BYTE = {"code": 0, "dst": 1, "src": 1, "off": 2, "imm": 4, "imm64": 4}
 # BUG_ lines: the instruction bpftool did not know, and the bpftool that prints it
 _BUG_VERSIONS = {
     0x81: "7.3", 0x89: "7.3", 0x91: "7.3", 0x99: "7.3",  # sign-extending loads (cpu v4)
@@ -146,8 +145,8 @@ def _opcodes(ctx: Context) -> Iterator[Finding]:
                 width = 4
                 field = problem.split(":", 1)[0]
                 raw = _bytes_line(ctx, line, records) if program.origin == "text" else None
-                if raw is not None and (problem.startswith("bytes have") or field in _FIELD_BYTE):
-                    byte = 0 if problem.startswith("bytes have") else _FIELD_BYTE[field]
+                if raw is not None and (problem.startswith("bytes have") or field in FIELD_BYTE):
+                    byte = 0 if problem.startswith("bytes have") else FIELD_BYTE[field]
                     line, column, width = raw.line, len(raw.indent) + 3 * byte + 1, 2
                 elif program.origin == "text" and (at := _token_at(insn.text, field)) is not None:
                     column, width = column + at, len(field)  # the register, size ... the problem names
@@ -161,7 +160,7 @@ def _opcodes(ctx: Context) -> Iterator[Finding]:
 
 def _token_at(text: str, token: str) -> int | None:
     """Where the last ``token`` (a register, a size) stands in ``text``; None if it does not."""
-    if not token or " " in token or token in _FIELD_BYTE:
+    if not token or " " in token or token in FIELD_BYTE:
         return None
     found = list(re.finditer(rf"(?<![\w$.]){re.escape(token)}(?!\w)", text))
     return found[-1].start() if found else None
@@ -197,7 +196,7 @@ def _old_bpftool(ctx: Context) -> Iterator[Finding]:
 def _bug_version(code: int | None) -> str | None:
     if code is None:
         return None
-    if code & 0x07 == 0x06:  # class JMP32 ("(06) BUG" before it had a name): bpftool of 5.1
+    if code & 0x07 == JMP32:  # class JMP32 ("(06) BUG" before it had a name): bpftool of 5.1
         return "5.1"
     return _BUG_VERSIONS.get(code)
 
