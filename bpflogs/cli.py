@@ -1,6 +1,8 @@
 """The ``bpflogs`` command: argument parsing and exit codes, nothing more.
 
-Each subcommand lives in ``bpflogs.commands.NAME`` (``register`` + ``run``). Exit codes
+Each subcommand lives in ``bpflogs.commands.NAME`` (``register`` + ``run``), imported only
+when that command runs or its ``--help`` is asked for: ``bpflogs --version`` and
+``bpflogs --help`` import none of them, nor the library. Exit codes
 follow diff(1): 0 fine, 1 differences (or problems found), 2 trouble: unreadable input or
 bad arguments. Errors are one line on stderr, ``bpflogs: FILE:LINE:COL: message``; never
 a traceback. Output that cannot be written is trouble too (``<stdout>: cannot write: ...``);
@@ -17,16 +19,25 @@ from collections.abc import Sequence
 from types import ModuleType
 from typing import NoReturn, TextIO, cast
 
-import bpflogs
 from bpflogs.commands import COMMANDS, EXIT_TROUBLE
-from bpflogs.commands.output import Output, buffered, discard, reader_gone
+from bpflogs.commands.output import Output, buffered, discard, error, reader_gone
 from bpflogs.errors import BpflogsError, OutputError
+from bpflogs.version import __version__
 
 __all__ = ["main"]
 
 
-def _modules() -> list[ModuleType]:
-    return [importlib.import_module(f"bpflogs.commands.{name}") for name in COMMANDS]
+def _module(name: str) -> ModuleType:
+    return importlib.import_module(f"bpflogs.commands.{name}")
+
+
+def _named(argv: Sequence[str]) -> str | None:
+    """The subcommand ``argv`` names: its first word that is no option (the top parser's
+    options, ``-h`` and ``--version``, take no value)."""
+    for word in argv:
+        if word != "--" and not word.startswith("-"):
+            return word
+    return None
 
 
 class _Parser(argparse.ArgumentParser):
@@ -39,17 +50,21 @@ class _Parser(argparse.ArgumentParser):
         super().error(inert(message))
 
 
-def _parser(modules: list[ModuleType]) -> argparse.ArgumentParser:
+def _parser(command: str | None) -> argparse.ArgumentParser:
+    """The top parser, each subcommand listed; the arguments only of ``command``'s (the one
+    that will parse: the others are never asked)."""
     top = _Parser(
         prog="bpflogs",
         description="Read strace bpf() logs and bpftool xlated dumps into typed, lossless data; "
         "compare two runs; check a capture.",
         epilog="Run 'bpflogs COMMAND --help' for a command's options.",
     )
-    top.add_argument("--version", action="version", version=f"bpflogs {bpflogs.__version__}")
+    top.add_argument("--version", action="version", version=f"bpflogs {__version__}")
     sub = top.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in modules:
-        module.register(sub)
+    for name, help_line in COMMANDS.items():
+        parser = sub.add_parser(name, help=help_line)
+        if name == command:
+            _module(name).register(parser)
     return top
 
 
@@ -77,8 +92,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return reader_gone(real)
     except OutputError as exc:
         discard(real)
-        from bpflogs.commands.parse import error
-
         error(str(exc))
         return EXIT_TROUBLE
     finally:
@@ -87,10 +100,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _command(argv: Sequence[str] | None) -> int:
-    modules = _modules()
-    args = _parser(modules).parse_args(argv)
-    from bpflogs.commands.parse import error
-
+    words = sys.argv[1:] if argv is None else argv
+    args = _parser(_named(words)).parse_args(words)
     named = [*getattr(args, "files", ()), *(getattr(args, side, None) for side in "ab")]
     if named.count("-") > 1 and args.command != "diff":  # diff has its own message for it
         error("only one FILE can be '-' (stdin)")
@@ -99,10 +110,8 @@ def _command(argv: Sequence[str] | None) -> int:
         error("<stdin>: cannot read: standard input is closed")
         return EXIT_TROUBLE
     try:
-        for module in modules:
-            if args.command == module.NAME:
-                status: int = module.run(args)
-                return status
+        status: int = _module(args.command).run(args)
+        return status
     except KeyboardInterrupt:
         return 130
     except (BrokenPipeError, OutputError):
@@ -115,7 +124,6 @@ def _command(argv: Sequence[str] | None) -> int:
             raise
         error(f"internal error: {type(exc).__name__}: {exc} (a bug in bpflogs: please report it)")
         return EXIT_TROUBLE
-    return EXIT_TROUBLE
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ def facts(name: str) -> dict[str, Any]:
 
 def diff_json(name: str, file: str) -> dict[str, Any]:
     result = bpflogs.diff(PAIRS / name / "a" / file, PAIRS / name / "b" / file)
-    return result.to_json()
+    return bpflogs.diff_json(result)
 
 
 def dump_cases() -> list[tuple[str, str, str]]:

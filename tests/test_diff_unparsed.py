@@ -71,7 +71,7 @@ def outputs(result: bpflogs.DiffResult) -> dict[str, str]:
     write_markdown(result, markdown, VIEW)
     print_rich(result, Console(file=rich, force_terminal=True, width=120, color_system="truecolor"), VIEW)
     return {"text": text.getvalue(), "markdown": markdown.getvalue(), "rich": rich.getvalue(),
-            "json": json.dumps(result.to_json())}  # fmt: skip
+            "json": json.dumps(bpflogs.diff_json(result))}  # fmt: skip
 
 
 # --- a side with nothing to compare ---------------------------------------------------------
@@ -306,7 +306,7 @@ def test_astral_characters_survive_json(tmp_path: Path) -> None:
     a = write(tmp_path / "a.txt", STRACE.read_text() + "skull \U0001f480 and a bad byte\n")
     data = tmp_path / "b.txt"
     data.write_bytes(STRACE.read_bytes() + "skull \U0001f480 and a bad byte ".encode() + b"\x80\n")
-    doc = json.loads(dumps(bpflogs.diff(a, str(data)).to_json()))
+    doc = json.loads(dumps(bpflogs.diff_json(bpflogs.diff(a, str(data)))))
     (part,) = doc["unparsed"]
     texts = [side["text"] for row in part["lines"] for side in (row["a"], row["b"]) if side]
     assert texts == ["skull \U0001f480 and a bad byte", "skull \U0001f480 and a bad byte \\x80"]

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 import bpflogs
+from bpflogs.api import stream_lines
 from bpflogs.model.records import CallEnd, Resumed, Syscall, Unparsed
 from bpflogs.parse.capture import CaptureStream
 from bpflogs.parse.lines import WINDOW
@@ -167,7 +168,7 @@ def test_a_late_call_in_the_json_document(tmp_path: Path) -> None:
     path.write_text("\n".join(lines) + "\n")
     streamed = io.StringIO()
     with open_source(path) as src:
-        write_parse_json_streams([(src.name, src.lines())], streamed, pytest.fail)
+        write_parse_json_streams([stream_lines(src.lines(), src.name)], streamed, pytest.fail)
     whole = io.StringIO()
     write_parse_json([bpflogs.parse_file(path)], whole)
     doc = json.loads(streamed.getvalue())
@@ -303,7 +304,7 @@ def test_a_flood_of_unparsed_lines_is_listed_whole() -> None:
     # the unparsed lines are kept compactly and written a piece at a time (4096 a piece)
     lines = ["garbage", LINE] * 4200
     out = io.StringIO()
-    write_parse_json_streams([("t", numbered(lines))], out, pytest.fail)
+    write_parse_json_streams([stream_lines(numbered(lines), "t")], out, pytest.fail)
     (file,) = json.loads(out.getvalue())["files"]
     assert file["unparsed_lines"] == list(range(1, len(lines) + 1, 2))
     assert '"unparsed_lines": [1, 3, 5, ' in out.getvalue()

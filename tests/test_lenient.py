@@ -17,7 +17,8 @@ import pytest
 
 import bpflogs
 from bpflogs import Capture, Unparsed
-from bpflogs.parse.lenient import LenientReport, Stripping, parse_file_lenient, unmangle
+from bpflogs.api import parse_file_lenient
+from bpflogs.parse.lenient import LenientReport, Stripping, unmangle
 from bpflogs.read import open_source
 
 REPO = Path(__file__).resolve().parents[1]

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 import bpflogs
+from bpflogs.api import stream_lines
 from bpflogs.errors import BpflogsError
 from bpflogs.read import open_source
 from bpflogs.render.json import write_parse_json, write_parse_json_streams
@@ -31,7 +32,7 @@ def streamed(path: Path) -> dict[str, object]:
     out = io.StringIO()
     errors: list[BpflogsError] = []
     with open_source(path) as src:
-        write_parse_json_streams([(src.name, src.lines())], out, errors.append)
+        write_parse_json_streams([stream_lines(src.lines(), src.name)], out, errors.append)
     assert not errors
     doc: dict[str, object] = json.loads(out.getvalue())
     return doc
@@ -69,7 +70,7 @@ def test_records_are_written_before_the_file_is_read_to_its_end() -> None:
             return super().write(s)
 
     written: list[tuple[int, int]] = []
-    write_parse_json_streams([("t", numbered())], Probe(), lambda e: None)  # type: ignore[list-item]
+    write_parse_json_streams([stream_lines(numbered(), "t")], Probe(), lambda e: None)  # type: ignore[arg-type]
     # line 1 is out as soon as it is read; lines 2 and 3 once line 4 resumed the call; 5 at once
     assert written == [(1, 1), (2, 4), (3, 4), (5, 5)]
     assert out.getvalue() == ""

@@ -96,6 +96,7 @@ def test_wheel_contains_the_grammar(wheel: Path) -> None:
         assert "bpflogs/grammars/strace.lark" in names
         assert zf.read("bpflogs/grammars/strace.lark") == (REPO / "grammars" / "strace.lark").read_bytes()
         assert "bpflogs/__init__.py" in names and "bpflogs/parse/strace.py" in names
+        assert "bpflogs/py.typed" in names  # PEP 561: type checkers read the package's annotations
         assert not any(n.startswith(("tests/", "corpus/")) for n in names)
     assert wheel.name.startswith(f"bpflogs-{bpflogs.__version__}-")
 

@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bpflogs.commands import EXIT_DIFFERENT, EXIT_OK, EXIT_TROUBLE
-from bpflogs.commands.parse import add_max_line, error, load
+from bpflogs.commands.inputs import add_max_line, load
+from bpflogs.commands.output import error
 
 if TYPE_CHECKING:
     from bpflogs.compare.options import ViewOptions
@@ -28,18 +29,14 @@ def _context(text: str) -> int:
     return value
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser(
-        NAME,
-        help="compare two captures: bpf() calls attribute by attribute, programs instruction by instruction",
-        description=(
-            "Compare two captures of the same thing (strace logs, xlated dumps, or captures "
-            "holding both; '-' is stdin, .gz/.xz are read). bpf() calls pair by command and "
-            "identity and compare attribute by attribute, fds by the objects they name; dumped "
-            "programs pair by name and align instruction by instruction. Volatile differences "
-            "(pointers, fds, ids, helper addresses, timestamps, pids, ...) are hidden and counted. "
-            "Exit 0 no semantic difference, 1 differences, 2 trouble."
-        ),
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "Compare two captures of the same thing (strace logs, xlated dumps, or captures "
+        "holding both; '-' is stdin, .gz/.xz are read). bpf() calls pair by command and "
+        "identity and compare attribute by attribute, fds by the objects they name; dumped "
+        "programs pair by name and align instruction by instruction. Volatile differences "
+        "(pointers, fds, ids, helper addresses, timestamps, pids, ...) are hidden and counted. "
+        "Exit 0 no semantic difference, 1 differences, 2 trouble."
     )
     parser.add_argument("a", metavar="A", help="the first capture ('-' for stdin)")
     parser.add_argument("b", metavar="B", help="the second capture")

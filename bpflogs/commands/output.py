@@ -1,6 +1,6 @@
 """Standard output while a command runs: a write that fails is ``OutputError``, a reader
 that went away ends the process by SIGPIPE, as diff(1)'s does (never a status that looks
-like an answer)."""
+like an answer). And ``error``: a command's one line on standard error."""
 
 from __future__ import annotations
 
@@ -18,7 +18,14 @@ from bpflogs.errors import OutputError
 if TYPE_CHECKING:
     from rich.console import Console
 
-__all__ = ["Output", "buffered", "discard", "output_console", "reader_gone"]
+__all__ = ["Output", "buffered", "discard", "error", "output_console", "reader_gone"]
+
+
+def error(message: str) -> None:
+    """One line on stderr, ``bpflogs: MESSAGE``, control characters made visible."""
+    from bpflogs.render.inert import inert
+
+    print(f"bpflogs: {inert(message)}", file=sys.stderr)
 
 
 class Output:

@@ -4,114 +4,60 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from bpflogs.commands import EXIT_DIFFERENT, EXIT_OK, EXIT_TROUBLE
-from bpflogs.read import DEFAULT_MAX_LINE, Source
+from bpflogs.commands.inputs import add_max_line, load, source_lines
+from bpflogs.commands.output import error
 
 if TYPE_CHECKING:
+    from bpflogs.api import RecordStream
     from bpflogs.model.capture import Capture
-    from bpflogs.parse.cache import ParseCache
 
 NAME = "parse"
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parse = sub.add_parser(
-        NAME,
-        help="read strace logs and xlated dumps and show what they hold",
-        description=(
-            "Read strace logs, bpftool xlated dumps (text or JSON) or captures holding both "
-            "('-' is stdin; .gz and .xz are read transparently). Shows a table of the bpf() "
-            "calls with the objects their fds name, and for each dumped program its functions, "
-            "calls, maps and source lines; --json writes everything as one document. Exit 0 when "
-            "read, 1 with --strict if a line did not parse, 2 on unreadable input."
-        ),
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "Read strace logs, bpftool xlated dumps (text or JSON) or captures holding both "
+        "('-' is stdin; .gz and .xz are read transparently). Shows a table of the bpf() "
+        "calls with the objects their fds name, and for each dumped program its functions, "
+        "calls, maps and source lines; --json writes everything as one document. Exit 0 when "
+        "read, 1 with --strict if a line did not parse, 2 on unreadable input."
     )
-    parse.add_argument("files", nargs="+", metavar="FILE", help="strace log or xlated dump; '-' for stdin")
-    parse.add_argument("--json", action="store_true", help="write every record as one JSON document")
-    parse.add_argument(
+    parser.add_argument("files", nargs="+", metavar="FILE", help="strace log or xlated dump; '-' for stdin")
+    parser.add_argument("--json", action="store_true", help="write every record as one JSON document")
+    parser.add_argument(
         "--strict", action="store_true", help="report each line that does not parse and exit 1 if any"
     )
-    add_max_line(parse)
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be 1 or more")
-    return value
-
-
-def add_max_line(parser: argparse.ArgumentParser) -> None:
-    """``--max-line-bytes`` and ``--lenient``: how every command reads its files."""
-    parser.add_argument(
-        "--max-line-bytes",
-        type=_positive,
-        default=DEFAULT_MAX_LINE,
-        metavar="N",
-        help=f"refuse lines longer than N bytes (default {DEFAULT_MAX_LINE})",
-    )
-    parser.add_argument(
-        "--lenient",
-        action="store_true",
-        help="undo mail quoting ('> '), journald prefixes, Markdown indentation and fences, shell "
-        "prompts and line wrapping before parsing, and say on stderr what was stripped "
-        "(records then render back to the unquoted text)",
-    )
-
-
-def load(
-    name: str, args: argparse.Namespace, strict: bool = False, cache: ParseCache | None = None
-) -> Capture:
-    """Read one capture as the command's options say (``--max-line-bytes``, ``--lenient``);
-    with ``--lenient``, what was stripped is said on stderr. ``cache``: shared with the
-    other captures the command reads (their common texts parsed once)."""
-    from bpflogs.api import parse_lines
-    from bpflogs.read import open_source
-
-    with open_source(name, args.max_line_bytes) as src:
-        return parse_lines(source_lines(src, args), src.name, strict, cache)
-
-
-def source_lines(src: Source, args: argparse.Namespace) -> Iterable[tuple[int, str]]:
-    """The numbered lines of an open source; with ``--lenient`` unmangled, what was stripped
-    said on stderr."""
-    if not getattr(args, "lenient", False):
-        return src.lines()
-    from bpflogs.parse.lenient import unmangle
-
-    lines, report = unmangle(src.lines())
-    if report.changed:
-        error(f"{src.name}: --lenient {report.describe()}")
-    return lines
-
-
-def error(message: str) -> None:
-    """One line on stderr, control characters made visible."""
-    from bpflogs.render.inert import inert
-
-    print(f"bpflogs: {inert(message)}", file=sys.stderr)
+    add_max_line(parser)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.json:  # streamed with the cycle collector running: the memory stays what it was
+        return _run_json(args)
+    from bpflogs.gcpause import cycle_collector_paused
+
+    with cycle_collector_paused():  # whole captures in memory, no cycles among them
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     from rich.text import Text
 
     from bpflogs.commands.output import output_console
     from bpflogs.errors import BpflogsError
     from bpflogs.render.inert import inert
 
-    if args.json:
-        return _run_json(args)
     captures: list[Capture] = []
     status = EXIT_OK
+    from bpflogs.parse.cache import ParseCache
+
+    cache = ParseCache()  # the files' common texts parsed once
     for name in args.files:
         try:
-            captures.append(load(name, args))
+            captures.append(load(name, args, cache=cache))
         except BpflogsError as exc:
             error(str(exc))
             status = EXIT_TROUBLE
@@ -139,6 +85,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _run_json(args: argparse.Namespace) -> int:
     """``--json``: each file read as a stream, each record written as soon as it is whole."""
+    from bpflogs.api import stream_lines
     from bpflogs.errors import BpflogsError
     from bpflogs.model.records import Unparsed
     from bpflogs.read import open_source
@@ -158,13 +105,13 @@ def _run_json(args: argparse.Namespace) -> int:
             if status == EXIT_OK:
                 status = EXIT_DIFFERENT
 
-    def sources() -> Iterator[tuple[str, Iterable[tuple[int, str]]]]:
+    def streams() -> Iterator[RecordStream]:
         for name in args.files:
             try:
                 with open_source(name, args.max_line_bytes) as src:
-                    yield src.name, source_lines(src, args)
+                    yield stream_lines(source_lines(src, args), src.name)
             except BpflogsError as exc:  # the file could not be opened, or read further
                 trouble(exc)
 
-    write_parse_json_streams(sources(), sys.stdout, trouble, unparsed)
+    write_parse_json_streams(streams(), sys.stdout, trouble, unparsed)
     return status

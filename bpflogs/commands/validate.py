@@ -6,23 +6,20 @@ import argparse
 import sys
 
 from bpflogs.commands import EXIT_OK, EXIT_TROUBLE
-from bpflogs.commands.parse import add_max_line, error, load
+from bpflogs.commands.inputs import add_max_line, load
+from bpflogs.commands.output import error
 
 NAME = "validate"
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    validate = sub.add_parser(
-        NAME,
-        help="check that captures are whole and consistent, with file:line:col diagnostics",
-        description=(
-            "Check strace logs, xlated dumps and captures holding both: lines that do not parse, "
-            "calls cut or spliced, data strace left out, fds nobody created, time going back; slots, "
-            "jump targets, opcodes and source lines of dumps; dumped programs against their loads. "
-            "Each problem is FILE:LINE:COL: error|warning|note: MESSAGE [CHECK] with the line and a "
-            "caret. Exit 0 without errors (warnings allowed), 1 with errors (or warnings with "
-            "--strict), 2 when a file cannot be read or an argument is wrong."
-        ),
+def register(validate: argparse.ArgumentParser) -> None:
+    validate.description = (
+        "Check strace logs, xlated dumps and captures holding both: lines that do not parse, "
+        "calls cut or spliced, data strace left out, fds nobody created, time going back; slots, "
+        "jump targets, opcodes and source lines of dumps; dumped programs against their loads. "
+        "Each problem is FILE:LINE:COL: error|warning|note: MESSAGE [CHECK] with the line and a "
+        "caret. Exit 0 without errors (warnings allowed), 1 with errors (or warnings with "
+        "--strict), 2 when a file cannot be read or an argument is wrong."
     )
     validate.add_argument("files", nargs="*", metavar="FILE", help="strace log or xlated dump; '-' for stdin")
     validate.add_argument("--json", action="store_true", help="write the diagnostics as one JSON document")
@@ -69,9 +66,12 @@ def _run(args: argparse.Namespace) -> int:
         error(f"validate: {exc}")
         return EXIT_TROUBLE
     results: list[ValidationResult | Trouble] = []
+    from bpflogs.parse.cache import ParseCache
+
+    cache = ParseCache()  # the files' common texts parsed once
     for name in args.files:
         try:
-            capture = load(name, args)
+            capture = load(name, args, cache=cache)
         except BpflogsError as exc:
             results.append(Trouble(exc.path or name, str(exc)))
             if not args.json:

@@ -11,7 +11,6 @@ from bpflogs.compare.programs import diff_program, pair_by_name
 from bpflogs.compare.result import CallDiff, DiffResult, ProbeSummary, Status
 from bpflogs.compare.text import check_comparable, diff_unparsed
 from bpflogs.errors import NothingInCommon
-from bpflogs.gcpause import cycle_collector_paused
 from bpflogs.model.capture import Capture
 from bpflogs.model.insn import Program
 from bpflogs.schema import ObjectKind
@@ -59,8 +58,7 @@ def diff_captures(a: Capture, b: Capture, options: DiffOptions | None = None) ->
     check_comparable(a)
     check_comparable(b)
     _check_in_common(a, b)
-    with cycle_collector_paused():  # the result holds no cycles; two big captures are millions of objects
-        return _diff_captures(a, b, options or DiffOptions())
+    return _diff_captures(a, b, options or DiffOptions())
 
 
 def _diff_captures(a: Capture, b: Capture, options: DiffOptions) -> DiffResult:

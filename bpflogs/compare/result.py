@@ -12,7 +12,7 @@ import enum
 from bisect import bisect_right
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from bpflogs.model.insn import Program
 
@@ -411,9 +411,3 @@ class DiffResult:
             and not any(p.status is not Status.SAME for p in self.programs)
             and not any(t.status is not Status.SAME for t in self.unparsed)
         )
-
-    def to_json(self, *, all_rows: bool = False) -> dict[str, Any]:
-        """The versioned JSON document (schema in README, "bpflogs diff --format json")."""
-        from bpflogs.render.diff_json import diff_json
-
-        return diff_json(self, all_rows=all_rows)

@@ -23,14 +23,11 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
-from pathlib import Path
-from typing import BinaryIO
 
-from bpflogs.model.capture import Capture
-from bpflogs.parse.capture import BOM
-from bpflogs.read import DEFAULT_MAX_LINE, open_source
+from bpflogs.model.records import Unparsed
+from bpflogs.parse.capture import BOM, CaptureStream
 
-__all__ = ["LenientReport", "Stripping", "parse_file_lenient", "unmangle"]
+__all__ = ["LenientReport", "Stripping", "unmangle"]
 
 Numbered = tuple[int, str]
 
@@ -202,12 +199,10 @@ def _prompts(lines: list[Numbered], found: _Collector) -> list[Numbered]:
 
 def _parses_whole(text: str) -> bool:
     """Is ``text`` one complete strace line?"""
-    from bpflogs.api import parse_text
-    from bpflogs.model.records import Unparsed
-
     if not _CALL_END.search(text) and not text.endswith(("---", "+++", "]")):
         return False
-    records = parse_text(text).records
+    line = text[:-1] if text.endswith("\r") else text  # as a file's line would read
+    records = list(CaptureStream([(1, line)], "<text>"))
     return len(records) == 1 and not isinstance(records[0], Unparsed)
 
 
@@ -305,15 +300,3 @@ def unmangle(numbered: Iterable[Numbered]) -> tuple[list[Numbered], LenientRepor
     if bom and lines:
         lines[0] = (lines[0][0], BOM + lines[0][1])
     return lines, LenientReport(found.strippings(), tuple(joined))
-
-
-def parse_file_lenient(
-    source: str | Path | BinaryIO, *, strict: bool = False, max_line: int = DEFAULT_MAX_LINE
-) -> tuple[Capture, LenientReport]:
-    """``parse_file`` after ``unmangle``: the capture (records render back to the unquoted text)
-    and the report of what was stripped."""
-    from bpflogs.api import parse_lines
-
-    with open_source(source, max_line) as src:
-        lines, report = unmangle(src.lines())
-        return parse_lines(lines, src.name, strict), report

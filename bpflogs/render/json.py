@@ -1,14 +1,15 @@
 """``bpflogs parse --json``: every record of every file as one versioned JSON document.
 
-The document is written record by record, so memory does not grow with the log.
-Schema: docs/json-parse.md.
+The document is written record by record, so memory does not grow with the log: for a
+capture read as a stream (``bpflogs.api.stream_lines``), each record as the stream gives it.
+Schema: README.md, "JSON document (``bpflogs parse --json``, version 1)".
 """
 
 from __future__ import annotations
 
 from array import array
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any, TextIO
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Protocol, TextIO
 
 from bpflogs.errors import BpflogsError
 from bpflogs.model import records as r
@@ -24,13 +25,13 @@ from bpflogs.model.insn import (
 )
 from bpflogs.model.records import Record
 from bpflogs.model.typed import Bytes, Fd, FlagSet, Insns, Opaque, Pointer, Typed, Update, convert, typed_attr
-from bpflogs.objects import Replay
-from bpflogs.parse.capture import CaptureStream
 from bpflogs.render.json_text import dumps, hex_if_not_utf8, name_fields
 from bpflogs.schema import SIZE_ARGUMENT
 
 __all__ = [
     "PARSE_SCHEMA_VERSION",
+    "AttrMemo",
+    "RecordSource",
     "instruction_json",
     "program_json",
     "record_json",
@@ -194,28 +195,42 @@ def program_json(program: Program) -> dict[str, Any]:
     return out
 
 
-# the JSON of an attr, by the attr's identity: the parser shares the attr of a repeated
-# event text (a loop), so each is typed once (the attr is kept alive beside its JSON)
-_ATTRS: dict[int, tuple[object, Any]] = {}
+class AttrMemo:
+    """The JSON of attrs by the attr's identity, for one file's document: the parser shares
+    the attr of a repeated event text (a loop), so each is typed once (the attr is kept alive
+    beside its JSON, so its identity is not reused while it is known). At most ``limit`` are
+    kept; then it starts over."""
+
+    __slots__ = ("_known", "_limit")
+
+    def __init__(self, limit: int = 1 << 14) -> None:
+        self._known: dict[int, tuple[object, Any]] = {}
+        self._limit = limit
+
+    def __call__(self, command: str, attr: Any) -> Any:
+        known = self._known.get(id(attr))
+        if known is not None and known[0] is attr:
+            return known[1]
+        value = typed_json(typed_attr(command, attr))
+        if len(self._known) >= self._limit:
+            self._known.clear()
+        self._known[id(attr)] = (attr, value)
+        return value
 
 
 def _attr_json(command: str, attr: Any) -> Any:
-    known = _ATTRS.get(id(attr))
-    if known is not None and known[0] is attr:
-        return known[1]
-    value = typed_json(typed_attr(command, attr))
-    if len(_ATTRS) >= 1 << 14:
-        _ATTRS.clear()
-    _ATTRS[id(attr)] = (attr, value)
-    return value
+    return typed_json(typed_attr(command, attr))
 
 
 def record_json(
     record: Record | DumpRecord,
     refs: Mapping[str, BpfObject] | None = None,
     created: BpfObject | None = None,
+    attr_json: Callable[[str, Any], Any] = _attr_json,
 ) -> dict[str, Any]:
-    """One record as a JSON object (``kind``, ``line``, ``lines``, ``text`` and its typed fields)."""
+    """One record as a JSON object (``kind``, ``line``, ``lines``, ``text`` and its typed fields).
+
+    ``attr_json`` makes a call's attr JSON (an ``AttrMemo`` types each shared attr once)."""
     out: dict[str, Any] = {"kind": _KINDS[type(record)], "line": record.line}
     if len(record.lines) > 1:
         out["lines"] = list(record.lines)
@@ -225,7 +240,7 @@ def record_json(
     if isinstance(record, r.Syscall):
         out["command"] = record.command
         attr = record.attr
-        out["attr"] = None if attr is None else _attr_json(record.command, attr)
+        out["attr"] = None if attr is None else attr_json(record.command, attr)
         size = record.size
         out["size"] = None if size is None else typed_json(convert(size, SIZE_ARGUMENT))
         out["end"] = record.end.value
@@ -240,7 +255,7 @@ def record_json(
         out.update(name=record.name, rest=record.rest, result=_result(record.result))
         if record.call is not None:
             out["resumes"] = record.resumes
-            out["call"] = record_json(record.call, refs, created)
+            out["call"] = record_json(record.call, refs, created, attr_json)
     elif isinstance(record, r.Signal):
         out.update(signal=record.signal, info=record.info, stopped=record.stopped)
     elif isinstance(record, r.Exit):
@@ -279,93 +294,97 @@ def record_json(
     return out
 
 
+_Row = tuple[Record | DumpRecord, Mapping[str, BpfObject] | None, BpfObject | None]
+
+
+class RecordSource(Protocol):
+    """What a file's object is written from: a capture read as a stream
+    (``bpflogs.api.RecordStream``). Its rows are ``(record, objects its fds named, object its
+    returned fd created)``; ``lines``, ``objects``, ``programs`` and ``bom`` are asked for
+    once every row is written."""
+
+    @property
+    def name(self) -> str: ...
+    def __iter__(self) -> Iterator[_Row]: ...
+    @property
+    def lines(self) -> int: ...
+    @property
+    def objects(self) -> Sequence[BpfObject]: ...
+    @property
+    def programs(self) -> Sequence[Program]: ...
+    @property
+    def bom(self) -> bool: ...
+
+
+class _CaptureRows:
+    """A capture read whole, as a ``RecordSource``: the rows its object table resolves."""
+
+    def __init__(self, capture: Capture) -> None:
+        self.name = capture.name
+        self._capture = capture
+        self.lines = capture.line_count
+        self.objects: Sequence[BpfObject] = capture.objects.objects
+        self.programs: Sequence[Program] = capture.programs
+        self.bom = capture.bom
+
+    def __iter__(self) -> Iterator[_Row]:
+        table = self._capture.objects
+        halves = table.halves
+        for rec in self._capture.records:
+            if isinstance(rec, r.Syscall):
+                if rec.end is not r.CallEnd.UNFINISHED:
+                    yield rec, table.paths(rec), table.created_by(rec)
+                else:  # the half of a call that resumed late shows what it named itself
+                    yield rec, dict(halves[rec.line]) if rec.line in halves else table.paths(rec), None
+            elif isinstance(rec, r.Resumed) and isinstance(rec.call, r.Syscall):
+                yield rec, table.paths(rec.call), table.created_by(rec.call)
+            else:
+                yield rec, None, None
+
+
 def write_parse_json(captures: Iterable[Capture], out: TextIO) -> None:
     """Write ``{"bpflogs_parse": 1, "files": [...]}`` for captures already read."""
     out.write(f'{{"bpflogs_parse": {PARSE_SCHEMA_VERSION}, "files": [')
     for n, capture in enumerate(captures):
         out.write(", " if n else "")
-        _write_file(out, capture.name, _rows(capture), _Summary(capture.line_count, capture))
+        _write_file(out, _CaptureRows(capture))
     out.write("]}\n")
 
 
 def write_parse_json_streams(
-    sources: Iterable[tuple[str, Iterable[tuple[int, str]]]],
+    sources: Iterable[RecordSource],
     out: TextIO,
     on_error: Callable[[BpflogsError], None],
     on_unparsed: Callable[[str, r.Unparsed], None] | None = None,
 ) -> None:
-    """Write the same document for captures read as streams: each record is written as soon
-    as it is complete and then forgotten, so memory does not grow with the log. A source
-    that fails midway ends its file object with ``"error"``; ``on_error`` is told."""
+    """Write the same document for captures read as streams (``bpflogs.api.stream_lines``):
+    each record is written as its stream gives it out, and then forgotten, so memory does not
+    grow with the log. A source that fails midway ends its file object with ``"error"``;
+    ``on_error`` is told."""
     out.write(f'{{"bpflogs_parse": {PARSE_SCHEMA_VERSION}, "files": [')
     first = True
-    for name, numbered in sources:
-        replay = Replay()
-        stream = CaptureStream(numbered, name, on_complete=replay.feed)
-
-        def records(stream: CaptureStream = stream, replay: Replay = replay) -> Iterator[_Row]:
-            for rec in stream:
-                if isinstance(rec, r.Syscall):
-                    refs, created = replay.take(rec)
-                    yield rec, refs, None if rec.end is r.CallEnd.UNFINISHED else created
-                elif isinstance(rec, r.Resumed) and isinstance(rec.call, r.Syscall):
-                    yield (rec, *replay.take(rec.call))
-                else:
-                    yield rec, None, None
-
+    for source in sources:
         out.write("" if first else ", ")
         first = False
         try:
-            _write_file(out, name, records(), _Summary(0, None, stream, replay), on_unparsed)
+            _write_file(out, source, on_unparsed)
         except BpflogsError as exc:
-            if exc.path is None:
-                exc.path = name
             out.write(f'\n], "error": {dumps(str(exc))}}}')
             on_error(exc)
     out.write("]}\n")
 
 
-_Row = tuple[Record | DumpRecord, Mapping[str, BpfObject] | None, BpfObject | None]
-
-
-def _rows(capture: Capture) -> Iterator[_Row]:
-    table = capture.objects
-    halves = table.halves
-    for rec in capture.records:
-        if isinstance(rec, r.Syscall):
-            if rec.end is not r.CallEnd.UNFINISHED:
-                yield rec, table.paths(rec), table.created_by(rec)
-            else:  # the half of a call that resumed late shows what it named itself
-                yield rec, dict(halves[rec.line]) if rec.line in halves else table.paths(rec), None
-        elif isinstance(rec, r.Resumed) and isinstance(rec.call, r.Syscall):
-            yield rec, table.paths(rec.call), table.created_by(rec.call)
-        else:
-            yield rec, None, None
-
-
-class _Summary:
-    """What a file's object ends with, asked for once its records are written."""
-
-    def __init__(self, lines: int, capture: Capture | None, stream: CaptureStream | None = None,
-                 replay: Replay | None = None) -> None:  # fmt: skip
-        self._lines, self._capture, self._stream, self._replay = lines, capture, stream, replay
-
-    def __call__(self) -> tuple[int, Iterable[BpfObject], list[Program], bool]:
-        capture = self._capture
-        if capture is not None:
-            return self._lines, capture.objects.objects, list(capture.programs), capture.bom
-        assert self._stream is not None and self._replay is not None
-        return self._stream.lines, self._replay.objects, self._stream.programs, self._stream.bom
-
-
-def _write_file(out: TextIO, name: str, rows: Iterable[_Row], summary: _Summary,
-                on_unparsed: Callable[[str, r.Unparsed], None] | None = None) -> None:  # fmt: skip
+def _write_file(
+    out: TextIO, source: RecordSource, on_unparsed: Callable[[str, r.Unparsed], None] | None = None
+) -> None:
     """One file's object: its records first (streamed), then what is known only at the end."""
+    name = source.name
+    attr_json = AttrMemo()  # this file's: freed with it
     out.write(dumps(name_fields("file", name))[:-1] + ', "records": [')
     counts: dict[str, int] = {}
     unparsed = array("q")  # the lines of unparsed records: 8 bytes each, however many
     has_events = False
-    for i, (record, refs, created) in enumerate(rows):
+    for i, (record, refs, created) in enumerate(source):
         kind = _KINDS[type(record)]
         counts[kind] = counts.get(kind, 0) + 1
         if isinstance(record, r.Unparsed):
@@ -374,15 +393,15 @@ def _write_file(out: TextIO, name: str, rows: Iterable[_Row], summary: _Summary,
                 on_unparsed(name, record)
         has_events = has_events or is_event(record)
         out.write(",\n" if i else "\n")
-        out.write(dumps(record_json(record, refs, created)))
-    lines, objects, programs, bom = summary()
-    out.write("\n], " + dumps({"lines": lines, "counts": counts})[1:-1] + ', "unparsed_lines": [')
+        out.write(dumps(record_json(record, refs, created, attr_json)))
+    programs = source.programs
+    out.write("\n], " + dumps({"lines": source.lines, "counts": counts})[1:-1] + ', "unparsed_lines": [')
     for k in range(0, len(unparsed), 4096):  # written a piece at a time, as the records were
         out.write(", " if k else "")
         out.write(", ".join(map(str, unparsed[k : k + 4096])))
     tail: dict[str, Any] = {"kind": content_kind(has_events, bool(programs)),
-                            "objects": [_object(o) for o in objects]}  # fmt: skip
-    if bom:
+                            "objects": [_object(o) for o in source.objects]}  # fmt: skip
+    if source.bom:
         tail["bom"] = True  # the file began with a byte order mark, left out of line 1's text
     out.write("], " + dumps(tail)[1:-1] + ', "programs": [')
     for j, program in enumerate(programs):

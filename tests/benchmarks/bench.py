@@ -205,7 +205,13 @@ def read_lines_baseline(path: Path, runs: int) -> Run:
 
 
 def parse_cmd(path: Path) -> list[str]:
-    return [PY, "-c", f"import bpflogs; bpflogs.parse_file({str(path)!r})"]
+    # the library leaves the cycle collector alone; a caller reading big captures pauses it,
+    # as the command line does
+    code = (
+        "import bpflogs; from bpflogs.gcpause import cycle_collector_paused\n"
+        f"with cycle_collector_paused(): bpflogs.parse_file({str(path)!r})"
+    )
+    return [PY, "-c", code]
 
 
 def group_startup(tmp: Path, runs: int, quick: bool) -> None:
