@@ -9,7 +9,7 @@ back.  No parsing happens here.
 
 Conventions a consumer relies on:
 
-* ``rule`` is set exactly when ``category`` is not SEMANTIC.
+* ``rule`` (a ``bpflogs.rules.Rule``) is set exactly when ``category`` is not SEMANTIC.
 * A member whose kind is STRUCT, ARRAY, INSNS or STRING may be printed as a
   bare address instead (abbreviated ``insns=0x7ffe…``, ``prog_ids=0x…`` of a
   failed PROG_QUERY, undecoded ``info=0x…``): such a value is a pointer and

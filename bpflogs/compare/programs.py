@@ -348,7 +348,7 @@ def _hidden(rows: list[InsnRow | EqualRun]) -> Tally:
     (a changed row shows what they hid, and counts for none of them)."""
     counts: Counter[str] = Counter()
     for row in rows:
-        if type(row) is InsnRow and row.hidden and row.op is Op.EQUAL:
+        if isinstance(row, InsnRow) and row.hidden and row.op is Op.EQUAL:
             counts.update(row.hidden)
     return Tally.of(counts)
 
