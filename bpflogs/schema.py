@@ -9,7 +9,7 @@ back.  No parsing happens here.
 
 Conventions a consumer relies on:
 
-* ``rule`` is set exactly when ``category`` is not SEMANTIC.
+* ``rule`` (a ``bpflogs.rules.Rule``) is set exactly when ``category`` is not SEMANTIC.
 * A member whose kind is STRUCT, ARRAY, INSNS or STRING may be printed as a
   bare address instead (abbreviated ``insns=0x7ffe…``, ``prog_ids=0x…`` of a
   failed PROG_QUERY, undecoded ``info=0x…``): such a value is a pointer and
@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from bpflogs import encoding
+from bpflogs.rules import Rule
 
 __all__ = [
     "COMMANDS",
@@ -115,7 +116,7 @@ class FieldSpec:
     name: str
     kind: Kind
     category: Category
-    rule: str | None = None
+    rule: Rule | None = None  # the rule that hides its differences (bpflogs.rules)
     enum: str | None = None
     flags: str | None = None
     object: ObjectKind | None = None
@@ -165,24 +166,24 @@ def _flags(name: str, table: str, *, exit: bool = False) -> FieldSpec:
 
 
 def _ptr(name: str, *, exit: bool = False) -> FieldSpec:
-    return FieldSpec(name, Kind.POINTER, _VOL, "pointers", exit=exit)
+    return FieldSpec(name, Kind.POINTER, _VOL, Rule.POINTERS, exit=exit)
 
 
 def _fd(name: str, obj: ObjectKind, *, exit: bool = False) -> FieldSpec:
-    return FieldSpec(name, Kind.FD, _VOL, "fds", object=obj, exit=exit)
+    return FieldSpec(name, Kind.FD, _VOL, Rule.FDS, object=obj, exit=exit)
 
 
 def _id(name: str, *, exit: bool = False) -> FieldSpec:
-    return FieldSpec(name, Kind.ID, _ENV, "ids", exit=exit)
+    return FieldSpec(name, Kind.ID, _ENV, Rule.IDS, exit=exit)
 
 
-def _hidden(name: str, kind: Kind, category: Category, rule: str, *, exit: bool = False) -> FieldSpec:
+def _hidden(name: str, kind: Kind, category: Category, rule: Rule, *, exit: bool = False) -> FieldSpec:
     return FieldSpec(name, kind, category, rule, exit=exit)
 
 
 def _inout(name: str) -> FieldSpec:
     # `A => B` buffer/count negotiation with the kernel (d.1 "in/out sizes")
-    return FieldSpec(name, Kind.SIZE, _VOL, "in-out-sizes", exit=True)
+    return FieldSpec(name, Kind.SIZE, _VOL, Rule.IN_OUT_SIZES, exit=True)
 
 
 def _struct(name: str, *members: FieldSpec, exit: bool = False) -> FieldSpec:
@@ -369,22 +370,22 @@ PROG_INFO: tuple[FieldSpec, ...] = (
     _id("id", exit=True),
     # stable for one object and map layout (d.2), so compared
     _str("tag", exit=True),
-    _hidden("jited_prog_len", Kind.SIZE, _VOL, "counters", exit=True),
+    _hidden("jited_prog_len", Kind.SIZE, _VOL, Rule.COUNTERS, exit=True),
     # the JIT image depends on the kernel; d.1 groups jited_* with counters
-    _hidden("jited_prog_insns", Kind.STRING, _VOL, "counters", exit=True),
+    _hidden("jited_prog_insns", Kind.STRING, _VOL, Rule.COUNTERS, exit=True),
     _inout("xlated_prog_len"),
     _insns("xlated_prog_insns", exit=True),
-    _hidden("load_time", Kind.INT, _VOL, "timestamps", exit=True),
-    _hidden("created_by_uid", Kind.INT, _ENV, "host", exit=True),
+    _hidden("load_time", Kind.INT, _VOL, Rule.TIMESTAMPS, exit=True),
+    _hidden("created_by_uid", Kind.INT, _ENV, Rule.HOST, exit=True),
     _inout("nr_map_ids"),
     _array("map_ids", _id("map_ids[]"), exit=True),
     _str("name", exit=True),
     _int("ifindex", exit=True),
     _int("gpl_compatible", exit=True),
-    _hidden("netns_dev", Kind.INT, _ENV, "host", exit=True),
-    _hidden("netns_ino", Kind.INT, _ENV, "host", exit=True),
-    _hidden("nr_jited_ksyms", Kind.SIZE, _VOL, "counters", exit=True),
-    _hidden("nr_jited_func_lens", Kind.SIZE, _VOL, "counters", exit=True),
+    _hidden("netns_dev", Kind.INT, _ENV, Rule.HOST, exit=True),
+    _hidden("netns_ino", Kind.INT, _ENV, Rule.HOST, exit=True),
+    _hidden("nr_jited_ksyms", Kind.SIZE, _VOL, Rule.COUNTERS, exit=True),
+    _hidden("nr_jited_func_lens", Kind.SIZE, _VOL, Rule.COUNTERS, exit=True),
     _ptr("jited_ksyms", exit=True),
     _ptr("jited_func_lens", exit=True),
     _id("btf_id", exit=True),
@@ -394,17 +395,17 @@ PROG_INFO: tuple[FieldSpec, ...] = (
     _inout("nr_line_info"),
     _ptr("line_info", exit=True),
     _ptr("jited_line_info", exit=True),
-    _hidden("nr_jited_line_info", Kind.SIZE, _VOL, "counters", exit=True),
+    _hidden("nr_jited_line_info", Kind.SIZE, _VOL, Rule.COUNTERS, exit=True),
     _inout("line_info_rec_size"),
-    _hidden("jited_line_info_rec_size", Kind.SIZE, _VOL, "counters", exit=True),
+    _hidden("jited_line_info_rec_size", Kind.SIZE, _VOL, Rule.COUNTERS, exit=True),
     _inout("nr_prog_tags"),
     _ptr("prog_tags", exit=True),
-    _hidden("run_time_ns", Kind.INT, _VOL, "timestamps", exit=True),
-    _hidden("run_cnt", Kind.INT, _VOL, "counters", exit=True),
-    _hidden("recursion_misses", Kind.INT, _VOL, "counters", exit=True),
-    _hidden("verified_insns", Kind.INT, _ENV, "verifier", exit=True),
+    _hidden("run_time_ns", Kind.INT, _VOL, Rule.TIMESTAMPS, exit=True),
+    _hidden("run_cnt", Kind.INT, _VOL, Rule.COUNTERS, exit=True),
+    _hidden("recursion_misses", Kind.INT, _VOL, Rule.COUNTERS, exit=True),
+    _hidden("verified_insns", Kind.INT, _ENV, Rule.VERIFIER, exit=True),
     _id("attach_btf_obj_id", exit=True),
-    _hidden("attach_btf_id", Kind.INT, _ENV, "vmlinux-btf-ids", exit=True),
+    _hidden("attach_btf_id", Kind.INT, _ENV, Rule.VMLINUX_BTF_IDS, exit=True),
 )
 
 MAP_INFO: tuple[FieldSpec, ...] = (
@@ -416,15 +417,15 @@ MAP_INFO: tuple[FieldSpec, ...] = (
     _flags("map_flags", "map_flags", exit=True),
     _str("name", exit=True),
     _int("ifindex", exit=True),
-    _hidden("btf_vmlinux_value_type_id", Kind.INT, _ENV, "vmlinux-btf-ids", exit=True),
-    _hidden("netns_dev", Kind.INT, _ENV, "host", exit=True),
-    _hidden("netns_ino", Kind.INT, _ENV, "host", exit=True),
+    _hidden("btf_vmlinux_value_type_id", Kind.INT, _ENV, Rule.VMLINUX_BTF_IDS, exit=True),
+    _hidden("netns_dev", Kind.INT, _ENV, Rule.HOST, exit=True),
+    _hidden("netns_ino", Kind.INT, _ENV, Rule.HOST, exit=True),
     _id("btf_id", exit=True),
     _int("btf_key_type_id", exit=True),
     _int("btf_value_type_id", exit=True),
     # the object id of vmlinux BTF: differs per boot like any id, but the brief
     # groups it with the vmlinux BTF ids
-    _hidden("btf_vmlinux_id", Kind.ID, _ENV, "vmlinux-btf-ids", exit=True),
+    _hidden("btf_vmlinux_id", Kind.ID, _ENV, Rule.VMLINUX_BTF_IDS, exit=True),
     _int("map_extra", exit=True),
     # printed hex (`hash=0`) but it is the user buffer the kernel writes the hash to
     _ptr("hash", exit=True),
@@ -461,7 +462,7 @@ _OBJ_PATH = (
 
 def _revision(name: str, *, exit: bool = False) -> FieldSpec:
     # counts changes of the attach point, so it grows from run to run on one host
-    return _hidden(name, Kind.INT, _VOL, "counters", exit=exit)
+    return _hidden(name, Kind.INT, _VOL, Rule.COUNTERS, exit=exit)
 
 
 def _relative(name: str) -> FieldSpec:
@@ -512,7 +513,7 @@ _LINK_CREATE = _struct(
     _flags("flags", "attach_flags"),  # hex before strace 6.18, same bits
     # the union member, chosen by attach_type (c.5)
     # a program-local target is semantic (d.2) but the schema cannot tell; most are vmlinux
-    _hidden("target_btf_id", Kind.INT, _ENV, "vmlinux-btf-ids"),
+    _hidden("target_btf_id", Kind.INT, _ENV, Rule.VMLINUX_BTF_IDS),
     _relative("cgroup"),
     _array(
         "iter_info",
@@ -526,17 +527,17 @@ _LINK_CREATE = _struct(
         _size("cnt"),
         _array("syms", _str("syms[]")),
         # kernel addresses move with KASLR on every boot
-        _array("addrs", _hidden("addrs[]", Kind.INT, _ENV, "host")),
+        _array("addrs", _hidden("addrs[]", Kind.INT, _ENV, Rule.HOST)),
         _array("cookies", _int("cookies[]")),
     ),
     _struct(
         "tracing",
-        _hidden("target_btf_id", Kind.INT, _ENV, "vmlinux-btf-ids"),
+        _hidden("target_btf_id", Kind.INT, _ENV, Rule.VMLINUX_BTF_IDS),
         _int("cookie"),
     ),
     _struct(
         "tracing_multi",
-        _array("ids", _hidden("ids[]", Kind.INT, _ENV, "vmlinux-btf-ids")),
+        _array("ids", _hidden("ids[]", Kind.INT, _ENV, Rule.VMLINUX_BTF_IDS)),
         _array("cookies", _int("cookies[]")),
         _size("cnt"),
     ),
@@ -557,7 +558,7 @@ _LINK_CREATE = _struct(
         _array("cookies", _int("cookies[]")),
         _size("cnt"),
         _flags("flags", "uprobe_multi_flags"),
-        _hidden("pid", Kind.INT, _VOL, "pids"),
+        _hidden("pid", Kind.INT, _VOL, Rule.PIDS),
         _fd("path_fd", ObjectKind.ANY),
     ),
 )
@@ -587,7 +588,7 @@ _COMMAND_LIST: tuple[CommandSpec, ...] = (
             # type ids inside the loader's own BTF blob are deterministic (d.2)
             _int("btf_key_type_id"),
             _int("btf_value_type_id"),
-            _hidden("btf_vmlinux_value_type_id", Kind.INT, _ENV, "vmlinux-btf-ids"),
+            _hidden("btf_vmlinux_value_type_id", Kind.INT, _ENV, Rule.VMLINUX_BTF_IDS),
             _int("map_extra"),
             _fd("value_type_btf_obj_fd", ObjectKind.BTF),
             _fd("map_token_fd", ObjectKind.TOKEN),
@@ -615,8 +616,8 @@ _COMMAND_LIST: tuple[CommandSpec, ...] = (
             # what the loader asks for, like log_level (log_true_size is the kernel's answer)
             _size("log_size"),
             # printed at entry: a previous attempt's log, never this call's
-            _hidden("log_buf", Kind.STRING, _ENV, "verifier"),
-            _hidden("kern_version", Kind.INT, _ENV, "kernel-version"),
+            _hidden("log_buf", Kind.STRING, _ENV, Rule.VERIFIER),
+            _hidden("kern_version", Kind.INT, _ENV, Rule.KERNEL_VERSION),
             _flags("prog_flags", "prog_flags"),
             _str("prog_name"),
             _int("prog_ifindex"),
@@ -628,7 +629,7 @@ _COMMAND_LIST: tuple[CommandSpec, ...] = (
             _size("line_info_rec_size"),
             _ptr("line_info"),
             _size("line_info_cnt"),
-            _hidden("attach_btf_id", Kind.INT, _ENV, "vmlinux-btf-ids"),
+            _hidden("attach_btf_id", Kind.INT, _ENV, Rule.VMLINUX_BTF_IDS),
             _fd("attach_prog_fd", ObjectKind.ANY),  # union with attach_btf_obj_fd (module BTF)
             # >= 6.18 with size > 128 prints core_relo_cnt before fd_array; this order
             # keeps fd_array after attach_prog_fd for size <= 128 too
@@ -636,13 +637,13 @@ _COMMAND_LIST: tuple[CommandSpec, ...] = (
             _ptr("fd_array"),
             _ptr("core_relos"),
             _size("core_relo_rec_size"),
-            _hidden("log_true_size", Kind.SIZE, _ENV, "verifier", exit=True),
+            _hidden("log_true_size", Kind.SIZE, _ENV, Rule.VERIFIER, exit=True),
             _fd("prog_token_fd", ObjectKind.TOKEN, exit=True),
             _size("fd_array_cnt", exit=True),
             _str("signature", exit=True),
             _size("signature_size", exit=True),
             # key serial numbers are allocated per boot
-            _hidden("keyring_id", Kind.INT, _ENV, "host", exit=True),
+            _hidden("keyring_id", Kind.INT, _ENV, Rule.HOST, exit=True),
         ),
         _F,
         ObjectKind.PROG,
@@ -668,7 +669,7 @@ _COMMAND_LIST: tuple[CommandSpec, ...] = (
                 _ptr("data_in"),
                 _ptr("data_out"),
                 _int("repeat"),
-                _hidden("duration", Kind.INT, _VOL, "timestamps"),
+                _hidden("duration", Kind.INT, _VOL, Rule.TIMESTAMPS),
                 _size("ctx_size_in"),
                 _size("ctx_size_out"),
                 _ptr("ctx_in"),
@@ -767,7 +768,7 @@ _COMMAND_LIST: tuple[CommandSpec, ...] = (
             _size("btf_size"),
             _size("btf_log_size"),  # asked for by the loader, like btf_log_level
             _int("btf_log_level"),
-            _hidden("btf_log_true_size", Kind.SIZE, _ENV, "verifier", exit=True),
+            _hidden("btf_log_true_size", Kind.SIZE, _ENV, Rule.VERIFIER, exit=True),
             _flags("btf_flags", "file_flags", exit=True),
             _fd("btf_token_fd", ObjectKind.TOKEN, exit=True),
         ),
@@ -791,7 +792,7 @@ _COMMAND_LIST: tuple[CommandSpec, ...] = (
         (
             _struct(
                 "task_fd_query",
-                _hidden("pid", Kind.INT, _VOL, "pids"),
+                _hidden("pid", Kind.INT, _VOL, Rule.PIDS),
                 _fd("fd", ObjectKind.ANY),  # a perf event or raw tracepoint fd
                 _int("flags"),
                 _inout("buf_len"),
@@ -944,11 +945,11 @@ COMMANDS_BY_NUMBER: Mapping[int, CommandSpec] = MappingProxyType({c.number: c fo
 
 # `extra_data="\x…" /* bytes N..M */` (-v, >= 5.12) may end any struct: attr bytes
 # past what this strace decodes.  They exist because of `size`, so the same rule hides them.
-EXTRA_DATA = FieldSpec("extra_data", Kind.STRING, _ENV, "size")
+EXTRA_DATA = FieldSpec("extra_data", Kind.STRING, _ENV, Rule.SIZE)
 
 # The third bpf() argument.  d.2: semantic for the loader's ABI but it moves with
 # the libbpf version, so it gets its own rule.
-SIZE_ARGUMENT = FieldSpec("size", Kind.SIZE, _ENV, "size")
+SIZE_ARGUMENT = FieldSpec("size", Kind.SIZE, _ENV, Rule.SIZE)
 
 
 # ---------------------------------------------------------------------------

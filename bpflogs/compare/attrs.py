@@ -10,8 +10,7 @@ compare with map fds resolved to the maps they name.
 from __future__ import annotations
 
 import fnmatch
-from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from bpflogs import schema
@@ -22,11 +21,15 @@ from bpflogs.model.capture import BpfObject, ObjectTable
 from bpflogs.model.records import CallEnd, Syscall
 from bpflogs.model.typed import Bytes, Fd, FlagSet, Insns, Opaque, Pointer, Typed, Update, flat_attrs
 from bpflogs.model.values import Struct
+from bpflogs.rules import Rule
 from bpflogs.schema import Category, FieldSpec
 
-__all__ = ["CallContext", "compare_calls", "insns_summary", "show"]
+__all__ = ["CallContext", "Compared", "compare_calls", "insns_summary", "show"]
 
 _MAX_SHOWN = 200  # characters of a value's display text
+
+# what comparing two calls gives: the changes, and the rule of each hidden difference
+Compared = tuple[tuple[AttrChange, ...], tuple[Rule, ...]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,15 +42,13 @@ class CallContext:
     options: DiffOptions
     # the attribute changes of a pair of attrs naming the same objects, computed once:
     # a loop repeats its calls, and the parser shares the attr of a repeated event text
-    memo: dict[tuple[object, ...], tuple[AttrChange, ...]] = field(default_factory=dict)
-    # hidden differences that are counted, not listed (pids, times, durations)
-    counted: Counter[str] = field(default_factory=Counter)
+    memo: dict[tuple[object, ...], Compared] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
 class _Verdict:
     equal: bool  # equal once the rule is applied
-    rule: str | None = None  # the rule that made them equal
+    rule: Rule | None = None  # the rule that made them equal
     # a difference in what an fd or pointer field *means* (another object, NULL or not):
     # semantic even where the schema files the field under a volatile rule
     semantic: bool = False
@@ -56,16 +57,23 @@ class _Verdict:
 _SAME = _Verdict(True)
 _DIFFERENT = _Verdict(False)
 _MEANING = _Verdict(False, semantic=True)
+_FDS = _Verdict(True, Rule.FDS)
+_POINTERS = _Verdict(True, Rule.POINTERS)
+_TRUNCATED = _Verdict(True, Rule.TRUNCATED_STRINGS)
+_ABSENT = _Verdict(True, Rule.ABSENT_MEMBERS)
 
 
-def compare_calls(a: Syscall, b: Syscall, ctx: CallContext) -> tuple[AttrChange, ...]:
-    """Every attribute (and result, pid, time) in which paired calls ``a`` and ``b`` differ.
+def compare_calls(a: Syscall, b: Syscall, ctx: CallContext) -> Compared:
+    """Every attribute (and result, pid, time) in which paired calls ``a`` and ``b`` differ,
+    and what the rules hid: a rule for each hidden difference, those listed among the
+    changes and those only counted (pids, times, durations; ``--strict`` lists them).
 
-    Pairs whose attrs and named objects are the same get the same tuple (a loop's calls)."""
+    Pairs whose attrs and named objects are the same get the same tuples (a loop's calls)."""
     out: list[AttrChange] = []
     command = a.command
     sa, sb = a.fields, b.fields
     known: tuple[AttrChange, ...] = ()
+    hid: tuple[Rule, ...] = ()
     if sa is not None and sb is not None:
         refs_a, refs_b = ctx.objects_a.refs.get(a.line), ctx.objects_b.refs.get(b.line)
         # the paths follow from the attr: the objects they name are enough
@@ -78,18 +86,26 @@ def compare_calls(a: Syscall, b: Syscall, ctx: CallContext) -> tuple[AttrChange,
         if found is None:
             if len(ctx.memo) > 1 << 16:
                 ctx.memo.clear()
-            found = ctx.memo[key] = tuple(_attrs(command, a, b, sa, sb, ctx))
-        known = found
+            changes = tuple(_attrs(command, a, b, sa, sb, ctx))
+            found = ctx.memo[key] = (changes, _hidden_by(changes))
+        known, hid = found
     elif a.attr is not None and b.attr is not None and a.attr.render() != b.attr.render():
         # one side decoded, the other only an address (old strace, -e raw=bpf)
         decoded = sa is not None or sb is not None
-        rule = "undecoded" if decoded else "pointers"
+        rule = Rule.UNDECODED if decoded else Rule.POINTERS
         out.append(_change(ctx, command, "attr", a.attr.render(), b.attr.render(), Category.VOLATILE, rule))
     if a.size_value != b.size_value:
         out.append(_change(ctx, command, "<size>", _num(a.size_value), _num(b.size_value), Category.SEMANTIC))
     out.extend(_result(command, a, b, ctx))
-    out.extend(_prefix(command, a, b, ctx))
-    return (*known, *out) if out else known
+    counted = _prefix(command, a, b, ctx, out)
+    if not out:
+        return known, ((*hid, *counted) if counted else hid)
+    return (*known, *out), (*hid, *_hidden_by(out), *counted)
+
+
+def _hidden_by(changes: Sequence[AttrChange]) -> tuple[Rule, ...]:
+    """The rule of each hidden change."""
+    return tuple(Rule.named(c.rule) for c in changes if c.hidden and c.rule)
 
 
 def _num(value: int | None) -> str | None:
@@ -97,9 +113,9 @@ def _num(value: int | None) -> str | None:
 
 
 def _change(ctx: CallContext, command: str, path: str, a: str | None, b: str | None,
-            category: Category, rule: str | None = None) -> AttrChange:  # fmt: skip
+            category: Category, rule: Rule | None = None) -> AttrChange:  # fmt: skip
     if rule is None and ctx.options.ignore and _ignored(ctx.options.ignore, command, path):
-        rule = "ignored"
+        rule = Rule.IGNORED
     hidden = rule is not None and not ctx.options.strict
     return AttrChange(path, a, b, category.value, rule, hidden)
 
@@ -124,7 +140,7 @@ def _attrs(
             continue  # the "..." of an abbreviated struct is no attribute
         if (va is None and _abbreviated(fa, path)) or (vb is None and _abbreviated(fb, path)):
             va, vb = va if va is not None else Opaque("..."), vb if vb is not None else Opaque("...")
-            yield _change(ctx, command, path, show(va), show(vb), Category.VOLATILE, "abbreviated-structs")
+            yield _change(ctx, command, path, show(va), show(vb), Category.VOLATILE, Rule.ABBREVIATED_STRUCTS)
             continue
         if isinstance(va, Pointer) and vb is None and _has_members(fb, path):
             vb = Opaque("{...}")
@@ -137,7 +153,7 @@ def _attrs(
             continue
         category = spec.category if spec is not None else Category.SEMANTIC
         if verdict.equal:  # equal once a rule is applied: the difference is volatile
-            rule: str | None = verdict.rule
+            rule: Rule | None = verdict.rule
             category = Category.VOLATILE if category is Category.SEMANTIC else category
         elif verdict.semantic:
             rule, category = None, Category.SEMANTIC
@@ -187,13 +203,13 @@ def _compare(va: Typed | None, vb: Typed | None, spec: FieldSpec | None, path: s
              a: Syscall, b: Syscall, ctx: CallContext) -> _Verdict:  # fmt: skip
     if va is None or vb is None:
         present = va if va is not None else vb
-        return _Verdict(True, "absent-members") if _zero(present, spec) else _DIFFERENT
+        return _ABSENT if _zero(present, spec) else _DIFFERENT
     if isinstance(va, Update) or isinstance(vb, Update):
         ba, aa = (va.before, va.after) if isinstance(va, Update) else (None, va)
         bb, ab = (vb.before, vb.after) if isinstance(vb, Update) else (None, vb)
         after = _compare(aa, ab, spec, path, a, b, ctx)
         if ba is None or bb is None:  # `next_id=N` against `next_id=0 => N`: another strace
-            return after if not after.equal else _Verdict(True, after.rule or "strace-version")
+            return after if not after.equal else _Verdict(True, after.rule or Rule.STRACE_VERSION)
         before = _compare(ba, bb, spec, path, a, b, ctx)
         if not before.equal:
             return before
@@ -231,7 +247,7 @@ def _fds(va: Fd, vb: Fd, path: str, a: Syscall, b: Syscall, ctx: CallContext) ->
     oa, ob = ctx.objects_a.resolve(a, path), ctx.objects_b.resolve(b, path)
     if oa is not None and ob is not None:
         if ctx.pairing.get(oa) == ob:
-            return _Verdict(True, "fds") if va.number != vb.number else _SAME
+            return _FDS if va.number != vb.number else _SAME
         return _MEANING
     if oa is not None or ob is not None:
         return _MEANING  # an object of the capture against an fd from outside it
@@ -239,26 +255,26 @@ def _fds(va: Fd, vb: Fd, path: str, a: Syscall, b: Syscall, ctx: CallContext) ->
         return _SAME
     if va.number == 0 or vb.number == 0:
         return _MEANING  # 0 is "none" in most fd fields
-    return _Verdict(True, "fds")
+    return _FDS
 
 
 def _pointers(va: Typed, vb: Typed) -> _Verdict:
     if isinstance(va, Pointer) and isinstance(vb, Pointer):
         if va.is_null != vb.is_null:
             return _MEANING  # a buffer given against none
-        return _Verdict(True, "pointers") if va.address != vb.address else _SAME
+        return _POINTERS if va.address != vb.address else _SAME
     pointer = va if isinstance(va, Pointer) else vb
     assert isinstance(pointer, Pointer)
     if pointer.is_null:
         return _MEANING
-    return _Verdict(True, "pointers")  # an address against the contents strace decoded there (-v)
+    return _POINTERS  # an address against the contents strace decoded there (-v)
 
 
 def _strings(va: Bytes, vb: Bytes) -> _Verdict:
     if va.value == vb.value:
-        return _SAME if va.truncated == vb.truncated else _Verdict(True, "truncated-strings")
+        return _SAME if va.truncated == vb.truncated else _TRUNCATED
     if (va.truncated and vb.value.startswith(va.value)) or (vb.truncated and va.value.startswith(vb.value)):
-        return _Verdict(True, "truncated-strings")
+        return _TRUNCATED
     return _DIFFERENT
 
 
@@ -278,11 +294,11 @@ def _insns(va: Insns, vb: Insns, path: str, a: Syscall, b: Syscall, ctx: CallCon
     ka = [tuple(ctx.pairing.get(x, x) if isinstance(x, BpfObject) else x for x in key) for key in ka]
     if va.truncated or vb.truncated:
         n = min(len(ka), len(kb))
-        return _Verdict(True, "truncated-strings") if ka[:n] == kb[:n] else _DIFFERENT
+        return _TRUNCATED if ka[:n] == kb[:n] else _DIFFERENT
     if ka == kb:
         plain_a = [(i.code, i.dst, i.src, i.off, i.imm) for i in va.insns]
         plain_b = [(i.code, i.dst, i.src, i.off, i.imm) for i in vb.insns]
-        return _SAME if plain_a == plain_b else _Verdict(True, "fds")
+        return _SAME if plain_a == plain_b else _FDS
     return _DIFFERENT
 
 
@@ -324,7 +340,8 @@ def _result(command: str, a: Syscall, b: Syscall, ctx: CallContext) -> Iterator[
     spec = schema.command(command)
     returns_fd = spec is not None and spec.returns is schema.Returns.FD
     if returns_fd:
-        yield _change(ctx, command, "<result>", _shown_result(a), _shown_result(b), Category.VOLATILE, "fds")
+        yield _change(ctx, command, "<result>", _shown_result(a), _shown_result(b), Category.VOLATILE,
+                      Rule.FDS)  # fmt: skip
     else:
         yield _change(ctx, command, "<result>", _shown_result(a), _shown_result(b), Category.SEMANTIC)
 
@@ -336,28 +353,34 @@ def _shown_result(call: Syscall) -> str | None:
     return r.text
 
 
-def _prefix(command: str, a: Syscall, b: Syscall, ctx: CallContext) -> Iterator[AttrChange]:
-    """Pids, times and durations: no attributes of the call, so only counted (in
-    ``ctx.uncounted``) unless ``--strict`` asks to see them."""
+def _prefix(command: str, a: Syscall, b: Syscall, ctx: CallContext,
+            out: list[AttrChange]) -> tuple[Rule, ...]:  # fmt: skip
+    """Pids, times and durations: no attributes of the call, so only counted (the rules
+    returned, one per difference) unless ``--strict`` asks to see them (added to ``out``)."""
     pa, pb = a.prefix, b.prefix
     strict = ctx.options.strict
+    counted: tuple[Rule, ...] = ()
     if pa.pid != pb.pid and pa.pid is not None and pb.pid is not None:
         if strict:
-            yield _change(ctx, command, "<pid>", str(pa.pid), str(pb.pid), Category.VOLATILE, "pids")
+            out.append(_change(ctx, command, "<pid>", str(pa.pid), str(pb.pid), Category.VOLATILE, Rule.PIDS))
         else:
-            ctx.counted["pids"] += 1
+            counted = _PID
     if pa.time != pb.time and pa.time is not None and pb.time is not None:
         if strict:
-            yield _change(ctx, command, "<time>", pa.time, pb.time, Category.VOLATILE, "timestamps")
+            out.append(_change(ctx, command, "<time>", pa.time, pb.time, Category.VOLATILE, Rule.TIMESTAMPS))
         else:
-            ctx.counted["timestamps"] += 1
+            counted = (*counted, Rule.TIMESTAMPS)
     da = a.result.duration if a.result else None
     db = b.result.duration if b.result else None
     if da != db and da is not None and db is not None:
         if strict:
-            yield _change(ctx, command, "<duration>", da, db, Category.VOLATILE, "timestamps")
+            out.append(_change(ctx, command, "<duration>", da, db, Category.VOLATILE, Rule.TIMESTAMPS))
         else:
-            ctx.counted["timestamps"] += 1
+            counted = (*counted, Rule.TIMESTAMPS)
+    return counted
+
+
+_PID = (Rule.PIDS,)
 
 
 def show(value: Typed | None, obj: BpfObject | None = None) -> str | None:

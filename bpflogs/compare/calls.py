@@ -21,6 +21,7 @@ from bpflogs.compare.result import CallDiff, CallSide, ProbeSummary, Status
 from bpflogs.model.capture import BpfObject, Capture, ObjectTable
 from bpflogs.model.records import Syscall
 from bpflogs.model.values import Number, String, Value
+from bpflogs.rules import Rule, Tally
 
 __all__ = ["CallsDiff", "diff_calls", "identity", "probe_shaped", "probes"]
 
@@ -141,6 +142,7 @@ class CallsDiff:
     calls: tuple[CallDiff, ...]
     probes: ProbeSummary
     pairing: dict[BpfObject, BpfObject]
+    hidden: Tally  # what the rules hid, probes' pairs included
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,8 +214,8 @@ def _side(call: Syscall) -> CallSide:
     return CallSide(call.line, call.text, call.pid)
 
 
-def diff_calls(a: Capture, b: Capture, options: DiffOptions, hidden: Counter[str]) -> CallsDiff:
-    """The calls of two captures paired and compared; hidden differences counted in ``hidden``.
+def diff_calls(a: Capture, b: Capture, options: DiffOptions) -> CallsDiff:
+    """The calls of two captures paired and compared, and what the rules hid there.
 
     Probes pair like any call; a pair of probes that compares the same is only counted."""
     side_a, side_b = _side_of(a), _side_of(b)
@@ -231,9 +233,12 @@ def diff_calls(a: Capture, b: Capture, options: DiffOptions, hidden: Counter[str
     probe_a: Counter[str] = Counter()
     probe_b: Counter[str] = Counter()
     differing = 0
+    hidden: Counter[Rule] = Counter()
     for i, j in rows:
         probe = (i is not None and side_a.probe[i]) or (j is not None and side_b.probe[j])
-        found = _diff(side_a, side_b, i, j, ctx, hidden, probe)
+        found, hid = _diff(side_a, side_b, i, j, ctx, probe)
+        if hid:
+            hidden.update(hid)
         if probe:
             if i is not None:
                 probe_a[side_a.calls[i].command] += 1
@@ -243,15 +248,15 @@ def diff_calls(a: Capture, b: Capture, options: DiffOptions, hidden: Counter[str
                 continue
             differing += 1
         calls.append(found)
-    hidden.update(ctx.counted)
     summary = ProbeSummary(
         sum(probe_a.values()), sum(probe_b.values()), dict(probe_a), dict(probe_b), differing
     )
-    return CallsDiff(tuple(calls), summary, pairing)
+    return CallsDiff(tuple(calls), summary, pairing, Tally.of(hidden))
 
 
 def _diff(sa: _Side, sb: _Side, i: int | None, j: int | None, ctx: CallContext,
-          hidden: Counter[str], probe: bool = False) -> CallDiff:  # fmt: skip
+          probe: bool = False) -> tuple[CallDiff, tuple[Rule, ...]]:  # fmt: skip
+    """The pair's row, and the rule of each difference hidden in it."""
     ca = sa.calls[i] if i is not None else None
     cb = sb.calls[j] if j is not None else None
     if ca is None or cb is None:
@@ -259,17 +264,16 @@ def _diff(sa: _Side, sb: _Side, i: int | None, j: int | None, ctx: CallContext,
         assert one is not None
         key = sa.keys[i] if i is not None else sb.keys[j]  # type: ignore[index]
         status = Status.REMOVED if cb is None else Status.ADDED
-        return CallDiff(status, one.command, _key(key), _opt(ca), _opt(cb), (), probe)
-    changes = compare_calls(ca, cb, ctx)
+        return CallDiff(status, one.command, _key(key), _opt(ca), _opt(cb), (), probe), ()
+    changes, hid = compare_calls(ca, cb, ctx)
     status = Status.SAME
     for change in changes:
         if not change.hidden:
             status = Status.CHANGED
-        elif change.rule:
-            hidden[change.rule] += 1
+            break
     ka, kb = sa.keys[i], sb.keys[j]  # type: ignore[index]
     key = ka if ka == kb else (ca.command, f"{ka[1] or '?'} / {kb[1] or '?'}")
-    return CallDiff(status, ca.command, _key(key), _side(ca), _side(cb), changes, probe)
+    return CallDiff(status, ca.command, _key(key), _side(ca), _side(cb), changes, probe), hid
 
 
 def _opt(call: Syscall | None) -> CallSide | None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import replace
 
 from bpflogs.compare.calls import diff_calls
@@ -13,6 +12,7 @@ from bpflogs.compare.text import check_comparable, diff_unparsed
 from bpflogs.errors import NothingInCommon
 from bpflogs.model.capture import Capture
 from bpflogs.model.insn import Program
+from bpflogs.rules import Tally
 from bpflogs.schema import ObjectKind
 
 __all__ = ["diff_captures"]
@@ -62,15 +62,15 @@ def diff_captures(a: Capture, b: Capture, options: DiffOptions | None = None) ->
 
 
 def _diff_captures(a: Capture, b: Capture, options: DiffOptions) -> DiffResult:
-    hidden: Counter[str] = Counter()
+    hidden = Tally()  # what the rules hid: the calls', then each program's
     notes: list[str] = []
     calls: tuple[CallDiff, ...] = ()
     probes: ProbeSummary | None = None
     # a part one side holds and the other lacks is compared too: its calls or programs are
     # added or removed (a run whose dump step failed is no "equal" to one that dumped)
     if _has_calls(a) or _has_calls(b):
-        found = diff_calls(a, b, options, hidden)
-        calls, probes = found.calls, found.probes
+        found = diff_calls(a, b, options)
+        calls, probes, hidden = found.calls, found.probes, found.hidden
         if not (_has_calls(a) and _has_calls(b)):
             side, other = ("a", "b") if _has_calls(a) else ("b", "a")
             notes.append(f"bpf() calls of {side} only: {other} holds no strace output")
@@ -80,7 +80,9 @@ def _diff_captures(a: Capture, b: Capture, options: DiffOptions) -> DiffResult:
         names_a, names_b = _map_names(a), _map_names(b)
         pairs = pair_by_name(a.programs, b.programs, _program_name, leftovers=True)
         for pa, pb in pairs:
-            programs.append(diff_program(pa, pb, a.name, b.name, names_a, names_b, hidden, options.strict))
+            program, hid = diff_program(pa, pb, a.name, b.name, names_a, names_b, options.strict)
+            programs.append(program)
+            hidden += hid
         if not (_has_dumps(a) and _has_dumps(b)):
             side, other = ("a", "b") if _has_dumps(a) else ("b", "a")
             notes.append(f"programs of {side} only: {other} holds no xlated dump")
@@ -92,7 +94,7 @@ def _diff_captures(a: Capture, b: Capture, options: DiffOptions) -> DiffResult:
         if k is not None and part.status is not Status.SAME:
             programs[k] = replace(programs[k], status=Status.CHANGED, text_differs=True)
     if options.strict:
-        hidden.clear()  # nothing is hidden: every difference is listed
+        hidden = Tally()  # nothing is hidden: every difference is listed
     return DiffResult(
         a_name=a.name,
         b_name=b.name,
@@ -100,7 +102,7 @@ def _diff_captures(a: Capture, b: Capture, options: DiffOptions) -> DiffResult:
         b_kind=b.kind,
         syscalls=calls,
         programs=tuple(programs),
-        hidden=dict(sorted(hidden.items())),
+        hidden=hidden.as_dict(),
         probes=probes,
         calls_a=len(a.syscalls),
         calls_b=len(b.syscalls),

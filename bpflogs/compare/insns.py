@@ -23,6 +23,7 @@ from typing import Any
 
 from bpflogs.encoding import ATOMIC_IMM
 from bpflogs.model.insn import CallKind, Function, InsnForm, Instruction
+from bpflogs.rules import Rule
 
 __all__ = [
     "CLASSES",
@@ -252,13 +253,13 @@ def classify(
     sb: FunctionSide,
     maps: MapCorrespondence,
     targets_match: bool,
-) -> tuple[tuple[str, ...], tuple[str, ...]]:
+) -> tuple[tuple[str, ...], tuple[Rule, ...]]:
     """The change classes of a paired row and the rules that hid what else differed.
 
     ``targets_match`` tells whether a jump's target corresponds through the alignment.
     """
     classes: set[str] = set()
-    hidden: set[str] = set()
+    hidden: set[Rule] = set()
     if a.opcode != b.opcode or a.op != b.op:
         classes.add("opcode")
     if a.dst != b.dst or a.src != b.src:
@@ -268,9 +269,9 @@ def classify(
         if not targets_match:
             classes.add("call-target" if a.op == "call" or b.op == "call" else "jump-target")
         elif a.form.rel != b.form.rel:  # the offset the text shows, whatever field holds it
-            hidden.add("jump-offsets")
+            hidden.add(Rule.JUMP_OFFSETS)
         if a.call is not None and b.call is not None and a.call.suffix != b.call.suffix:
-            hidden.add("subprog-tags")
+            hidden.add(Rule.SUBPROG_TAGS)
         if a.op != "gotol" and a.op != "ld_imm64" and a.op != "call" and a.imm != b.imm:
             classes.add("immediate")  # a conditional jump's compared constant
     elif a.call is not None or b.call is not None:
@@ -281,7 +282,7 @@ def classify(
             if ca.kind is CallKind.UNKNOWN:  # `call unknown#N`: the number is all that names it
                 classes.add("call-target")
             else:
-                hidden.add("helper-addresses")
+                hidden.add(Rule.HELPER_ADDRESSES)
     elif a.map is not None or b.map is not None:
         ma, mb = a.map, b.map
         if ma is None or mb is None:
@@ -294,10 +295,10 @@ def classify(
             if not maps.same(ma.id, mb.id):
                 classes.add("map")  # another map, whether or not its id is the same number
             elif ma.id != mb.id:
-                hidden.add("map-ids")
+                hidden.add(Rule.MAP_IDS)
     elif _is_kernel_address(a) and _is_kernel_address(b):
         if a.imm != b.imm:
-            hidden.add("kernel-addresses")
+            hidden.add(Rule.KERNEL_ADDRESSES)
     else:
         if a.imm != b.imm:
             classes.add("immediate")
@@ -311,7 +312,7 @@ def classify(
         if a.op in ("unknown", "bug") or b.op in ("unknown", "bug"):
             classes.add("opcode")  # a form bpflogs does not decode: the text is all there is
         else:
-            hidden.add("formatting")  # same fields, another bpftool's spelling
+            hidden.add(Rule.FORMATTING)  # same fields, another bpftool's spelling
     return tuple(c for c in CLASSES if c in classes), tuple(sorted(hidden))
 
 

@@ -11,9 +11,10 @@ __all__ = ["DiffOptions", "ViewOptions"]
 class DiffOptions:
     """How two captures are compared.
 
-    ``strict`` shows (and counts as differences) what the rules would hide;
-    ``ignore`` holds globs of attribute paths to hide as well, matched against
-    ``COMMAND.path`` and ``path`` (``BPF_PROG_LOAD.log_*``, ``*.log_buf``).
+    ``strict`` shows (and counts as differences) what the rules (``bpflogs.rules.Rule``)
+    would hide; ``ignore`` holds globs of attribute paths to hide as well, under the
+    ``ignored`` rule, matched against ``COMMAND.path`` and ``path``
+    (``BPF_PROG_LOAD.log_*``, ``*.log_buf``).
     """
 
     strict: bool = False

@@ -39,6 +39,7 @@ from bpflogs.compare.result import (
     Status,
 )
 from bpflogs.model.insn import CallKind, Function, Instruction, Program
+from bpflogs.rules import Rule, Tally
 
 __all__ = ["Shape", "diff_program", "pair_by_name", "program_shape"]
 
@@ -276,12 +277,13 @@ def diff_program(
     b_file: str,
     names_a: Mapping[int, str],
     names_b: Mapping[int, str],
-    hidden: Counter[str],
     strict: bool = False,
-) -> ProgramDiff:
-    """Two dumps of one program (or one alone: all added / removed), rows in a's function order.
+) -> tuple[ProgramDiff, Tally]:
+    """Two dumps of one program (or one alone: all added / removed), rows in a's function
+    order, and what the rules hid: the rules of the rows equal only after them.
 
-    With ``strict``, rows equal only after a rule are changes, their rules as classes."""
+    With ``strict``, rows equal only after a rule are changes, their rules as classes (and
+    nothing is hidden)."""
     sides_a = _sides(a, names_a) if a is not None else []
     sides_b = _sides(b, names_b) if b is not None else []
     table = KeyTable()
@@ -309,7 +311,7 @@ def diff_program(
     writer = _RowWriter(rows)
     notes = (_Annotations(a), _Annotations(b)) if a is not None and b is not None else None
     for x, corr in zip(aligned, corrs, strict=True):
-        changed = _rows(x, corr, maps, loc_a, loc_b, writer, hidden, strict, notes)
+        changed = _rows(x, corr, maps, loc_a, loc_b, writer, strict, notes)
         na = len(x.a.instructions) if x.a is not None else None
         nb = len(x.b.instructions) if x.b is not None else None
         name = (x.a or x.b).function.name  # type: ignore[union-attr]
@@ -327,7 +329,7 @@ def diff_program(
         else Status.CHANGED if differs else Status.SAME
     )  # fmt: skip
     name = (a or b).name  # type: ignore[union-attr]
-    return ProgramDiff(
+    diff = ProgramDiff(
         name,
         status,
         ProgramSide(a.name, len(a.instructions), a.slots, a.line, a_file) if a is not None else None,
@@ -338,6 +340,17 @@ def diff_program(
         loc_b,
         calls,
     )
+    return diff, _hidden(rows)
+
+
+def _hidden(rows: list[InsnRow | EqualRun]) -> Tally:
+    """What the rules hid in ``rows``: each rule of a row that is equal only after rules
+    (a changed row shows what they hid, and counts for none of them)."""
+    counts: Counter[str] = Counter()
+    for row in rows:
+        if isinstance(row, InsnRow) and row.hidden and row.op is Op.EQUAL:
+            counts.update(row.hidden)
+    return Tally.of(counts)
 
 
 class _RowWriter:
@@ -373,7 +386,6 @@ def _rows(
     loc_a: Locator | None,
     loc_b: Locator | None,
     out: _RowWriter,
-    hidden: Counter[str],
     strict: bool,
     notes: tuple[_Annotations, _Annotations] | None = None,
 ) -> int:
@@ -413,7 +425,7 @@ def _rows(
                 out.equal(start_a + i, start_b + j, 1)
                 continue
             changed += _pair_row(ia[i], ib[j], start_a + i, start_b + j, fa, fb, corr, maps, loc_a, loc_b,
-                                 out, hidden, strict, source)  # fmt: skip
+                                 out, strict, source)  # fmt: skip
         out.equal(start_a + at, start_b + j1 + (at - i1), i2 - at)
     return changed
 
@@ -430,13 +442,14 @@ def _jump_in_place(a: Instruction, b: Instruction, fa: FunctionSide, fb: Functio
 
 def _pair_row(ia: Instruction, ib: Instruction, ga: int, gb: int, fa: FunctionSide, fb: FunctionSide,
               corr: _Correspondence, maps: MapCorrespondence, loc_a: Locator, loc_b: Locator,
-              out: _RowWriter, hidden: Counter[str], strict: bool, source: bool = False) -> int:  # fmt: skip
+              out: _RowWriter, strict: bool, source: bool = False) -> int:  # fmt: skip
     """Write the row of a paired instruction; 1 if it differs, else 0. ``source``: the
     source annotations before the two differ.
 
-    A rule counts the row only when what it hid is all that differs there."""
+    A rule counts the row only when what it hid is all that differs there (the row is
+    equal, the rules in its ``hidden``)."""
     classes: tuple[str, ...] = ()
-    rules: tuple[str, ...] = ()
+    rules: tuple[Rule, ...] = ()
     if (
         ia.text == ib.text and ia.opcode == ib.opcode and ia.target is None and ia.map is None
         and (ia.raw is None or ib.raw is None or ia.raw == ib.raw)
@@ -445,9 +458,7 @@ def _pair_row(ia: Instruction, ib: Instruction, ga: int, gb: int, fa: FunctionSi
     else:
         classes, rules = classify(ia, ib, fa, fb, maps, _targets_match(ia, ib, fa, fb, corr))
     if source:
-        rules = tuple(sorted((*rules, "source-lines")))
-    if rules and not classes:
-        hidden.update(rules)
+        rules = tuple(sorted((*rules, Rule.SOURCE_LINES)))
     if not classes and not rules:
         out.equal(ga, gb, 1)
         return 0
