@@ -16,10 +16,21 @@ from dataclasses import dataclass, field
 from bpflogs import schema
 from bpflogs.compare.align import blocks, runs
 from bpflogs.compare.options import DiffOptions
-from bpflogs.compare.result import AttrChange
+from bpflogs.compare.result import AttrChange, AttrValue, ChangeCategory
 from bpflogs.model.capture import BpfObject, ObjectTable
 from bpflogs.model.records import CallEnd, Syscall
-from bpflogs.model.typed import Bytes, Fd, FlagSet, Insns, Opaque, Pointer, Typed, Update, flat_attrs
+from bpflogs.model.typed import (
+    Bytes,
+    Fd,
+    FlagSet,
+    Insns,
+    Opaque,
+    Pointer,
+    Typed,
+    Update,
+    flat_attrs,
+    typed_attr,
+)
 from bpflogs.model.values import Struct
 from bpflogs.rules import Rule
 from bpflogs.schema import Category, FieldSpec
@@ -93,9 +104,11 @@ def compare_calls(a: Syscall, b: Syscall, ctx: CallContext) -> Compared:
         # one side decoded, the other only an address (old strace, -e raw=bpf)
         decoded = sa is not None or sb is not None
         rule = Rule.UNDECODED if decoded else Rule.POINTERS
-        out.append(_change(ctx, command, "attr", a.attr.render(), b.attr.render(), Category.VOLATILE, rule))
+        out.append(_change(ctx, command, "attr", a.attr.render(), b.attr.render(), Category.VOLATILE, rule,
+                           values=(typed_attr(command, a.attr), typed_attr(command, b.attr))))  # fmt: skip
     if a.size_value != b.size_value:
-        out.append(_change(ctx, command, "<size>", _num(a.size_value), _num(b.size_value), Category.SEMANTIC))
+        out.append(_change(ctx, command, "<size>", _num(a.size_value), _num(b.size_value), Category.SEMANTIC,
+                           values=(a.size_value, b.size_value)))  # fmt: skip
     out.extend(_result(command, a, b, ctx))
     counted = _prefix(command, a, b, ctx, out)
     if not out:
@@ -113,11 +126,13 @@ def _num(value: int | None) -> str | None:
 
 
 def _change(ctx: CallContext, command: str, path: str, a: str | None, b: str | None,
-            category: Category, rule: Rule | None = None) -> AttrChange:  # fmt: skip
+            category: Category, rule: Rule | None = None, *,
+            values: tuple[AttrValue | None, AttrValue | None]) -> AttrChange:  # fmt: skip
+    """The change of ``path``: display texts ``a``/``b`` of the typed ``values``."""
     if rule is None and ctx.options.ignore and _ignored(ctx.options.ignore, command, path):
         rule = Rule.IGNORED
     hidden = rule is not None and not ctx.options.strict
-    return AttrChange(path, a, b, category.value, rule, hidden)
+    return AttrChange(path, a, b, ChangeCategory.of(category), rule, hidden, *values)
 
 
 def _ignored(globs: tuple[str, ...], command: str, path: str) -> bool:
@@ -140,7 +155,8 @@ def _attrs(
             continue  # the "..." of an abbreviated struct is no attribute
         if (va is None and _abbreviated(fa, path)) or (vb is None and _abbreviated(fb, path)):
             va, vb = va if va is not None else Opaque("..."), vb if vb is not None else Opaque("...")
-            yield _change(ctx, command, path, show(va), show(vb), Category.VOLATILE, Rule.ABBREVIATED_STRUCTS)
+            yield _change(ctx, command, path, show(va), show(vb), Category.VOLATILE, Rule.ABBREVIATED_STRUCTS,
+                          values=(va, vb))  # fmt: skip
             continue
         if isinstance(va, Pointer) and vb is None and _has_members(fb, path):
             vb = Opaque("{...}")
@@ -166,7 +182,7 @@ def _attrs(
         else:
             text_a = show(va, ctx.objects_a.resolve(a, path))
             text_b = show(vb, ctx.objects_b.resolve(b, path))
-        yield _change(ctx, command, path, text_a, text_b, category, rule)
+        yield _change(ctx, command, path, text_a, text_b, category, rule, values=(va, vb))
 
 
 def _under_pointer(flat: Mapping[str, tuple[Typed, FieldSpec | None]], path: str) -> bool:
@@ -326,14 +342,17 @@ def _indexes(items: list[int]) -> str:
 def _result(command: str, a: Syscall, b: Syscall, ctx: CallContext) -> Iterator[AttrChange]:
     ra, rb = a.result, b.result
     if a.end is not b.end:
-        yield _change(ctx, command, "<end>", a.end.value, b.end.value, Category.SEMANTIC)
+        yield _change(ctx, command, "<end>", a.end.value, b.end.value, Category.SEMANTIC,
+                      values=(a.end, b.end))  # fmt: skip
     if ra is None or rb is None:
         if (ra is None) != (rb is None) and a.end is b.end is CallEnd.COMPLETE:
-            yield _change(ctx, command, "<result>", _shown_result(a), _shown_result(b), Category.SEMANTIC)
+            yield _change(ctx, command, "<result>", _shown_result(a), _shown_result(b), Category.SEMANTIC,
+                          values=(ra, rb))  # fmt: skip
         return
     if ra.failed or rb.failed:
         if (ra.failed, ra.errno, ra.errno_number) != (rb.failed, rb.errno, rb.errno_number):
-            yield _change(ctx, command, "<result>", _shown_result(a), _shown_result(b), Category.SEMANTIC)
+            yield _change(ctx, command, "<result>", _shown_result(a), _shown_result(b), Category.SEMANTIC,
+                          values=(ra, rb))  # fmt: skip
         return
     if ra.value == rb.value:
         return
@@ -341,9 +360,10 @@ def _result(command: str, a: Syscall, b: Syscall, ctx: CallContext) -> Iterator[
     returns_fd = spec is not None and spec.returns is schema.Returns.FD
     if returns_fd:
         yield _change(ctx, command, "<result>", _shown_result(a), _shown_result(b), Category.VOLATILE,
-                      Rule.FDS)  # fmt: skip
+                      Rule.FDS, values=(ra, rb))  # fmt: skip
     else:
-        yield _change(ctx, command, "<result>", _shown_result(a), _shown_result(b), Category.SEMANTIC)
+        yield _change(ctx, command, "<result>", _shown_result(a), _shown_result(b), Category.SEMANTIC,
+                      values=(ra, rb))  # fmt: skip
 
 
 def _shown_result(call: Syscall) -> str | None:
@@ -362,19 +382,22 @@ def _prefix(command: str, a: Syscall, b: Syscall, ctx: CallContext,
     counted: tuple[Rule, ...] = ()
     if pa.pid != pb.pid and pa.pid is not None and pb.pid is not None:
         if strict:
-            out.append(_change(ctx, command, "<pid>", str(pa.pid), str(pb.pid), Category.VOLATILE, Rule.PIDS))
+            out.append(_change(ctx, command, "<pid>", str(pa.pid), str(pb.pid), Category.VOLATILE, Rule.PIDS,
+                               values=(pa.pid, pb.pid)))  # fmt: skip
         else:
             counted = _PID
     if pa.time != pb.time and pa.time is not None and pb.time is not None:
         if strict:
-            out.append(_change(ctx, command, "<time>", pa.time, pb.time, Category.VOLATILE, Rule.TIMESTAMPS))
+            out.append(_change(ctx, command, "<time>", pa.time, pb.time, Category.VOLATILE, Rule.TIMESTAMPS,
+                               values=(pa.time, pb.time)))  # fmt: skip
         else:
             counted = (*counted, Rule.TIMESTAMPS)
     da = a.result.duration if a.result else None
     db = b.result.duration if b.result else None
     if da != db and da is not None and db is not None:
         if strict:
-            out.append(_change(ctx, command, "<duration>", da, db, Category.VOLATILE, Rule.TIMESTAMPS))
+            out.append(_change(ctx, command, "<duration>", da, db, Category.VOLATILE, Rule.TIMESTAMPS,
+                               values=(da, db)))  # fmt: skip
         else:
             counted = (*counted, Rule.TIMESTAMPS)
     return counted

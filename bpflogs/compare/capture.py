@@ -7,7 +7,7 @@ from dataclasses import replace
 from bpflogs.compare.calls import diff_calls
 from bpflogs.compare.options import DiffOptions
 from bpflogs.compare.programs import diff_program, pair_by_name
-from bpflogs.compare.result import CallDiff, DiffResult, ProbeSummary, Status
+from bpflogs.compare.result import CallDiff, CaptureKind, DiffResult, ProbeSummary, Status
 from bpflogs.compare.text import check_comparable, diff_unparsed
 from bpflogs.errors import NothingInCommon
 from bpflogs.model.capture import Capture
@@ -98,8 +98,8 @@ def _diff_captures(a: Capture, b: Capture, options: DiffOptions) -> DiffResult:
     return DiffResult(
         a_name=a.name,
         b_name=b.name,
-        a_kind=a.kind,
-        b_kind=b.kind,
+        a_kind=CaptureKind(a.kind),
+        b_kind=CaptureKind(b.kind),
         syscalls=calls,
         programs=tuple(programs),
         hidden=hidden.as_dict(),

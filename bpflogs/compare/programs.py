@@ -37,6 +37,7 @@ from bpflogs.compare.result import (
     ProgramDiff,
     ProgramSide,
     Status,
+    change_classes,
 )
 from bpflogs.model.insn import CallKind, Function, Instruction, Program
 from bpflogs.rules import Rule, Tally
@@ -469,7 +470,7 @@ def _pair_row(ia: Instruction, ib: Instruction, ga: int, gb: int, fa: FunctionSi
         text_a, text_b = loc_a.side(ga, raw=raw).text, loc_b.side(gb, raw=raw).text
         marks_a, marks_b = text_marks(text_a, text_b)
         side_a, side_b = loc_a.side(ga, marks_a, raw=raw), loc_b.side(gb, marks_b, raw=raw)
-        out.row(InsnRow(Op.CHANGE, side_a, side_b, classes, rules))
+        out.row(InsnRow(Op.CHANGE, side_a, side_b, change_classes(classes), rules))
         return 1
     out.row(InsnRow(Op.EQUAL, loc_a.side(ga), loc_b.side(gb), (), rules))
     return 0

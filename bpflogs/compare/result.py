@@ -4,6 +4,12 @@ Frozen, slotted dataclasses only. The tree holds what the engine decided (pairin
 classes, hidden rules); renderers (text, rich, Markdown, JSON) only walk it. Equal
 instructions are kept as runs (``EqualRun``) that point into the two programs, so a
 million-instruction diff holds objects only for the rows that differ.
+
+What the tree names is an enum (``Status``, ``Op``, ``ChangeClass``, ``ChangeCategory``,
+``CaptureKind``) whose members are also their strings: ``Status.SAME == "same"``, and
+``str()``, f-strings and ``json.dumps`` give the value, so every rendering reads them as the
+words they stand for. An attribute change keeps the typed values it compared beside their
+display texts; an instruction row's sides keep the ``Instruction`` s they show.
 """
 
 from __future__ import annotations
@@ -12,14 +18,21 @@ import enum
 from bisect import bisect_right
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import TypeVar, Union
 
-from bpflogs.model.insn import Program
+from bpflogs.model.insn import Instruction, Program
+from bpflogs.model.records import CallEnd, Result
+from bpflogs.model.typed import Typed
+from bpflogs.schema import Category
 
 __all__ = [
     "AttrChange",
+    "AttrValue",
     "CallDiff",
     "CallSide",
+    "CaptureKind",
+    "ChangeCategory",
+    "ChangeClass",
     "DiffResult",
     "EqualRun",
     "FunctionDelta",
@@ -35,11 +48,23 @@ __all__ = [
     "TextDiff",
     "TextLine",
     "TextRow",
+    "change_classes",
 ]
 
 
-class Status(enum.Enum):
-    """How a paired thing (call, program, function) compares."""
+class _Word(str, enum.Enum):
+    """An enum whose members are the strings they stand for: equal to them, and shown as
+    them by ``str()``, ``format()`` and ``json.dumps`` (``enum.StrEnum`` from Python 3.11)."""
+
+    def __str__(self) -> str:
+        return str.__str__(self)
+
+    def __format__(self, spec: str) -> str:
+        return str.__format__(str.__str__(self), spec)
+
+
+class Status(_Word):
+    """How a paired thing (call, program, function, part of unparsed lines) compares."""
 
     SAME = "same"
     CHANGED = "changed"
@@ -47,8 +72,8 @@ class Status(enum.Enum):
     REMOVED = "removed"  # only in a
 
 
-class Op(enum.Enum):
-    """One row of an instruction alignment."""
+class Op(_Word):
+    """One row of an instruction alignment (or of a text alignment, which has no CHANGE)."""
 
     EQUAL = "equal"
     INSERT = "insert"  # only in b
@@ -56,8 +81,63 @@ class Op(enum.Enum):
     CHANGE = "change"  # paired, with classified differences
 
 
+class ChangeClass(_Word):
+    """What differs in a changed instruction row, in the order rows list them."""
+
+    OPCODE = "opcode"
+    REGISTER = "register"
+    IMMEDIATE = "immediate"
+    OFFSET = "offset"
+    CALL_TARGET = "call-target"
+    MAP = "map"
+    JUMP_TARGET = "jump-target"
+    ENCODING = "encoding"  # the bytes differ where the texts show the same (opcodes mode, bpftool JSON)
+
+
+_CLASS_OF: dict[str, ChangeClass] = {c.value: c for c in ChangeClass}
+
+
+def change_classes(names: Sequence[str]) -> tuple[ChangeClass | str, ...]:
+    """``names`` as a row's classes: ``ChangeClass`` members, and (under ``strict``) the names
+    of the rules that would have hidden a difference, which stay their strings."""
+    return tuple(_CLASS_OF.get(n, n) for n in names)
+
+
+class ChangeCategory(_Word):
+    """How a difference of an attribute counts (the schema's ``Category`` of the field, or
+    what the engine made of it): semantic ones make two runs differ."""
+
+    SEMANTIC = Category.SEMANTIC.value
+    VOLATILE = Category.VOLATILE.value
+    ENVIRONMENT = Category.ENVIRONMENT.value
+
+    @classmethod
+    def of(cls, category: Category) -> ChangeCategory:
+        return _CATEGORY_OF[category]
+
+
+_CATEGORY_OF = {c: ChangeCategory(c.value) for c in Category}
+
+
+class CaptureKind(_Word):
+    """What a compared capture holds (``Capture.kind``)."""
+
+    STRACE = "strace"  # strace output, no dumped program
+    XLATED = "xlated"  # dumped programs, no strace output
+    MIXED = "mixed"  # both
+    EMPTY = "empty"  # neither
+
+
 # ---------------------------------------------------------------------------
 # bpf() calls
+
+
+# The typed value of one side of an attribute change: an attribute's value as
+# ``bpflogs.model.typed`` reads it (``int``, ``str`` enum names, ``Fd``, ``Pointer``,
+# ``FlagSet``, ``Bytes``, ``Insns``, ``Update``, ``Opaque``, tuples, mappings; the whole attr
+# for path ``attr``), the call's ``Result`` for ``<result>``, its ``CallEnd`` for ``<end>``,
+# the ``int`` of ``<size>`` and ``<pid>``, the ``str`` of ``<time>`` and ``<duration>``.
+AttrValue = Union[Typed, Result, CallEnd]
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,16 +145,21 @@ class AttrChange:
     """One attribute that differs between two paired calls.
 
     ``a``/``b`` are display texts (None: the attribute is absent on that side); fds are
-    shown as the objects they name. ``hidden`` is true when a rule (``rule``) says the
-    difference is volatile or environmental and the diff was not asked to show it.
+    shown as the objects they name, an instruction array as a summary of what differs, a
+    text longer than 200 characters is cut. ``a_value``/``b_value`` are the typed values
+    compared (``AttrValue``; None where that side is absent): ``max_entries`` 128 -> 256 has
+    ``a == "128"`` and ``a_value == 128``. ``hidden`` is true when a rule (``rule``) says
+    the difference is volatile or environmental and the diff was not asked to show it.
     """
 
     path: str  # "max_entries", "link_create.target_fd", "<result>", "<pid>"
     a: str | None
     b: str | None
-    category: str  # "semantic", "volatile", "environment"
+    category: ChangeCategory
     rule: str | None = None
     hidden: bool = False
+    a_value: AttrValue | None = None
+    b_value: AttrValue | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +205,8 @@ class ProbeSummary:
 
 @dataclass(frozen=True, slots=True)
 class InsnSide:
-    """One side of an instruction row."""
+    """One side of an instruction row: where it is, how it reads, and the ``Instruction``
+    itself (the program's own object, as parsed)."""
 
     slot: int
     text: str  # "(b7) r0 = 2", as the dump printed it (an ``encoding`` change: then "  bytes b7 00 ...")
@@ -128,6 +214,7 @@ class InsnSide:
     source_line: int | None = None  # its line_num (linum dumps)
     function: str | None = None
     marks: tuple[tuple[int, int], ...] = ()  # [start, end) spans of ``text`` that differ
+    instruction: Instruction | None = field(default=None, repr=False)  # None: a side made by hand
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,8 +224,18 @@ class InsnRow:
     op: Op
     a: InsnSide | None
     b: InsnSide | None
-    classes: tuple[str, ...] = ()  # "opcode", "register", "immediate", "offset", "call-target", ...
+    # ChangeClass members (OPCODE, REGISTER, ...); under --strict also the rules that would
+    # have hidden a difference ("jump-offsets"), as their names
+    classes: tuple[ChangeClass | str, ...] = ()
     hidden: tuple[str, ...] = ()  # rules that made it equal: "jump-offsets", "map-ids", ...
+
+    @property
+    def instructions(self) -> tuple[Instruction | None, Instruction | None]:
+        """The instructions of a and b (None for a side the row does not have)."""
+        return (
+            self.a.instruction if self.a is not None else None,
+            self.b.instruction if self.b is not None else None,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,7 +345,7 @@ class Locator:
             source, line = src.source, src.line_num
         fn = bisect_right(self.function_starts, insn.slot) - 1
         function = self.program.functions[fn].name if fn >= 0 else None
-        return InsnSide(insn.slot, text, source, line, function, marks)
+        return InsnSide(insn.slot, text, source, line, function, marks, insn)
 
 
 # ---------------------------------------------------------------------------
@@ -387,8 +484,8 @@ class DiffResult:
 
     a_name: str
     b_name: str
-    a_kind: str  # "strace", "xlated", "mixed", "empty"
-    b_kind: str
+    a_kind: CaptureKind
+    b_kind: CaptureKind
     syscalls: tuple[CallDiff, ...]
     programs: tuple[ProgramDiff, ...]
     hidden: Mapping[str, int]  # rule -> differences it hid

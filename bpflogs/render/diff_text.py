@@ -18,6 +18,7 @@ from bpflogs.compare.result import (
     AttrChange,
     CallDiff,
     CallSide,
+    ChangeCategory,
     DiffResult,
     FunctionDelta,
     InsnRow,
@@ -210,7 +211,7 @@ def attr_tag(change: AttrChange) -> str:
     rule = f": {inert(change.rule)}" if change.rule else ""
     if change.hidden:
         return f"hidden{rule}"
-    return "" if change.category == "semantic" else f"{inert(change.category)}{rule}"
+    return "" if change.category == ChangeCategory.SEMANTIC else f"{inert(change.category)}{rule}"
 
 
 def attr_value(value: str | None) -> str:
