@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from paths import NO_SAMPLES, PAIRS, SAMPLES, have_samples
 
 import bpflogs
 from bpflogs.compare.result import DiffResult, InsnRow, Op, Status
 from bpflogs.errors import NothingInCommon
 
-PAIRS = Path(__file__).resolve().parents[1] / "corpus" / "pairs"
 DUMP = (PAIRS / "same-twice" / "a" / "xdp_pairs.xlated.txt").read_text()
 LOAD = (PAIRS / "same-twice" / "a" / "load.strace.txt").read_text()
 
@@ -230,13 +228,13 @@ def test_a_part_on_one_side_only_is_added_or_removed() -> None:
     assert any("bpf() calls of b only" in n for n in result.notes)
 
 
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples" / "strace"
+STRACE = SAMPLES / "strace"
 
 
-@pytest.mark.skipif(not SAMPLES.is_dir(), reason="../shared/samples is not beside the repository")
+@pytest.mark.skipif(not have_samples(), reason=NO_SAMPLES)
 def test_pointer_against_decoded_contents_is_no_difference() -> None:
     # the same loader run plain and with -v: info structs decoded on one side only
-    plain, verbose = SAMPLES / "v6.1_ctypes-all-commands.txt", SAMPLES / "v6.1_ctypes-all-commands_v.txt"
+    plain, verbose = STRACE / "v6.1_ctypes-all-commands.txt", STRACE / "v6.1_ctypes-all-commands_v.txt"
     result = bpflogs.diff(plain, verbose)
     shown = [(c.key, x.path) for c in result.syscalls for x in c.shown]
     # the only real difference: the two runs walked the hash map in another order
@@ -247,10 +245,10 @@ def test_pointer_against_decoded_contents_is_no_difference() -> None:
     assert result.hidden["pointers"] > 0
 
 
-@pytest.mark.skipif(not SAMPLES.is_dir(), reason="../shared/samples is not beside the repository")
+@pytest.mark.skipif(not have_samples(), reason=NO_SAMPLES)
 def test_identities_only_one_strace_shows_do_not_split_the_pairing() -> None:
     # strace 4.21 cuts MAP_CREATE before map_name: the maps still pair, in order
-    result = bpflogs.diff(SAMPLES / "v4.21_ctypes-all-commands.txt", SAMPLES / "v7.2_ctypes-all-commands.txt")
+    result = bpflogs.diff(STRACE / "v4.21_ctypes-all-commands.txt", STRACE / "v7.2_ctypes-all-commands.txt")
     creates = [c for c in result.syscalls if c.command == "BPF_MAP_CREATE"]
     assert len(creates) == 9 and all(c.a is not None and c.b is not None for c in creates)
     # what 4.21 left out after "..." is hidden, not a difference
@@ -258,7 +256,7 @@ def test_identities_only_one_strace_shows_do_not_split_the_pairing() -> None:
     assert result.hidden["abbreviated-structs"] >= 5
 
 
-@pytest.mark.skipif(not SAMPLES.is_dir(), reason="../shared/samples is not beside the repository")
+@pytest.mark.skipif(not have_samples(), reason=NO_SAMPLES)
 @pytest.mark.parametrize(
     ("a", "b"),
     [
@@ -269,7 +267,7 @@ def test_identities_only_one_strace_shows_do_not_split_the_pairing() -> None:
     ],
 )
 def test_one_bpftool_load_under_two_strace_releases_is_equal(a: str, b: str) -> None:
-    result = bpflogs.diff(SAMPLES / a, SAMPLES / b)
+    result = bpflogs.diff(STRACE / a, STRACE / b)
     assert result.equal
     assert result.probes is not None
     assert result.probes.by_command_a == result.probes.by_command_b == {
