@@ -9,13 +9,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from paths import CORPUS
 
 import bpflogs
 from bpflogs.cli import main
 
-ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT / "corpus" / "strace"
-XDP_Y = CORPUS / "bpftool-prog-load-xdp_y.txt"
+XDP_Y = CORPUS / "strace" / "bpftool-prog-load-xdp_y.txt"
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

@@ -9,14 +9,13 @@ import os
 from pathlib import Path
 
 import pytest
+from paths import CORPUS, PAIRS
 
 import bpflogs
 from bpflogs.cli import main
 from bpflogs.compare.result import DiffResult, InsnRow, Op, Status
 
-ROOT = Path(__file__).resolve().parents[1]
-PAIRS = ROOT / "corpus" / "pairs"
-XLATED = ROOT / "corpus" / "xlated"
+XLATED = CORPUS / "xlated"
 DUMP = (PAIRS / "same-twice" / "a" / "xdp_pairs.xlated.txt").read_text()
 OPCODES = (PAIRS / "same-twice" / "a" / "xdp_pairs.opcodes.txt").read_text()
 V4 = (XLATED / "cpu_v4.cpu_v4.opcodes.txt").read_text()  # bpftool 7.1: BUG_ lines for v4 instructions

@@ -14,14 +14,13 @@ import threading
 from pathlib import Path
 
 import pytest
+from paths import REPO
 from rich.console import Console
 
 import bpflogs
 from bpflogs import Unparsed
 from bpflogs.compare import ViewOptions
 from bpflogs.render.diff_rich import print_rich
-
-REPO = Path(__file__).resolve().parents[1]
 
 # a map name holding rich markup, an OSC hyperlink, a pipe, backticks, HTML and a bidi override,
 # as strace prints it (octal escapes); and a foreign line with the same, raw

@@ -11,12 +11,12 @@ import shutil
 from pathlib import Path
 
 import pytest
+from paths import REPO
 
 from bpflogs.cli import main
 from bpflogs.render.diff_markdown import escape
 from bpflogs.render.inert import inert
 
-REPO = Path(__file__).resolve().parents[1]
 XDP_Y = REPO / "corpus" / "strace" / "bpftool-prog-load-xdp_y.txt"
 
 NAMES = {

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from paths import REPO
 
 import bpflogs
 from bpflogs.model.records import CallEnd, Resumed, Syscall, Unparsed
@@ -24,7 +25,6 @@ from bpflogs.parse.lines import WINDOW
 from bpflogs.read import open_source
 from bpflogs.render.json import write_parse_json, write_parse_json_streams
 
-REPO = Path(__file__).resolve().parents[1]
 FREEZE = "bpf(BPF_MAP_FREEZE, {map_fd=%d}, 4) = 0"
 CREATE = (
     'bpf(BPF_MAP_CREATE, {map_type=BPF_MAP_TYPE_HASH, key_size=4, value_size=8, max_entries=4, map_name="m"}'

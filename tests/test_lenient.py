@@ -14,14 +14,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from paths import FIXTURES, REPO
 
 import bpflogs
 from bpflogs import Capture, Unparsed
 from bpflogs.parse.lenient import LenientReport, Stripping, parse_file_lenient, unmangle
 from bpflogs.read import open_source
 
-REPO = Path(__file__).resolve().parents[1]
-MANGLED = REPO / "tests" / "fixtures" / "mangled"
+MANGLED = FIXTURES / "mangled"
 
 
 def texts(capture: Capture) -> list[str]:

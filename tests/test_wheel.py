@@ -16,11 +16,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from paths import REPO
 
 import bpflogs
 from bpflogs import Capture
 
-REPO = Path(__file__).resolve().parents[1]
 CAPTURE = "bpftool-prog-load-xdp_y.txt"
 NETWORK_TROUBLE = (
     "Could not find a version",
