@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import run
 from paths import GOLDEN, PAIRS, REPO
 
 from bpflogs.cli import main
@@ -25,17 +26,6 @@ REGEN = os.environ.get("BPFLOGS_REGEN_GOLDEN") == "1"
 def pair(name: str, file: str) -> list[str]:
     # relative paths: the golden outputs name the files as a user in the repository would
     return [f"corpus/pairs/{name}/a/{file}", f"corpus/pairs/{name}/b/{file}"]
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    cwd = os.getcwd()
-    os.chdir(REPO)
-    try:
-        code = main(list(argv))
-    finally:
-        os.chdir(cwd)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 GOLDENS = [

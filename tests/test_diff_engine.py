@@ -3,27 +3,15 @@
 from __future__ import annotations
 
 import pytest
+from helpers import changed_rows, diff_texts, edit, shift_slot
 from paths import NO_SAMPLES, PAIRS, SAMPLES, have_samples
 
 import bpflogs
-from bpflogs.compare.result import DiffResult, InsnRow, Op, Status
+from bpflogs.compare.result import Op, Status
 from bpflogs.errors import NothingInCommon
 
 DUMP = (PAIRS / "same-twice" / "a" / "xdp_pairs.xlated.txt").read_text()
 LOAD = (PAIRS / "same-twice" / "a" / "load.strace.txt").read_text()
-
-
-def diff_texts(a: str, b: str, **options: object) -> DiffResult:
-    return bpflogs.diff(bpflogs.parse_text(a, name="a"), bpflogs.parse_text(b, name="b"), **options)  # type: ignore[arg-type]
-
-
-def changed_rows(result: DiffResult) -> list[InsnRow]:
-    return [r for p in result.programs for r in p.rows if isinstance(r, InsnRow) and r.op is not Op.EQUAL]
-
-
-def edit(text: str, old: str, new: str) -> str:
-    assert text.count(old) == 1, old
-    return text.replace(old, new)
 
 
 # --- instructions ----------------------------------------------------------
@@ -75,7 +63,7 @@ def test_inserted_code_shifts_jumps_without_reporting_them() -> None:
     # an instruction inserted between jump 5 (to 41) and its target: offsets change, targets do not
     lines = DUMP.splitlines()
     at = lines.index("  13: (b7) r6 = 2")
-    b_lines = lines[:at] + ["  13: (b7) r9 = 7"] + [_shift(line) for line in lines[at:]]
+    b_lines = lines[:at] + ["  13: (b7) r9 = 7"] + [shift_slot(line) for line in lines[at:]]
     b_lines = [  # the jumps and the call over the insertion point get their new offsets
         line.replace("goto pc+35", "goto pc+36").replace("call pc+30#", "call pc+31#")
         .replace("goto pc+4", "goto pc+5")
@@ -86,13 +74,6 @@ def test_inserted_code_shifts_jumps_without_reporting_them() -> None:
     rows = changed_rows(result)
     assert [(r.op, r.b.text if r.b else None) for r in rows] == [(Op.INSERT, "(b7) r9 = 7")]
     assert result.hidden == {"jump-offsets": 3}
-
-
-def _shift(line: str) -> str:
-    head, colon, rest = line.partition(":")
-    if colon and head.strip().isdigit() and rest.startswith(" ("):
-        return f"{int(head) + 1:4d}:{rest}"
-    return line
 
 
 def test_functions_pair_by_name_and_an_added_function_is_reported() -> None:

@@ -15,15 +15,14 @@ from __future__ import annotations
 
 import io
 import json
-import os
 from pathlib import Path
 
 import pytest
+from helpers import run
 from paths import REPO
 from rich.console import Console
 
 import bpflogs
-from bpflogs.cli import main
 from bpflogs.compare import ViewOptions
 from bpflogs.compare.result import Op, Status
 from bpflogs.errors import BpflogsError, NothingToCompare
@@ -38,17 +37,6 @@ DUMP = REPO / "corpus" / "xlated" / "cgroup_skb.cg_egress.plain.txt"
 INGRESS = REPO / "corpus" / "xlated" / "cgroup_skb.cg_ingress.plain.txt"
 STRACE = REPO / "corpus" / "pairs" / "max-entries" / "a" / "load.strace.txt"
 ESCAPED = "  22: (77) r6 &gt;&gt;= 32"  # bpftool's text, HTML-escaped on the way (a web page, a mail)
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    cwd = os.getcwd()
-    os.chdir(REPO)
-    try:
-        code = main(list(argv))
-    finally:
-        os.chdir(cwd)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def write(path: Path, text: str) -> str:

@@ -1,0 +1,58 @@
+"""Helpers more than one test file uses: running the CLI in this process, diffing texts, editing dumps.
+
+Where the inputs are is tests/paths.py; the fixtures that load them are in tests/conftest.py.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from paths import REPO
+
+import bpflogs
+from bpflogs.cli import main
+from bpflogs.compare.result import DiffResult, InsnRow, Op
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    """``bpflogs ARGV`` in this process, from the repository (so relative paths name files as a
+    user there would): its exit code, standard output and standard error."""
+    cwd = os.getcwd()
+    os.chdir(REPO)
+    try:
+        code = main(list(argv))
+    finally:
+        os.chdir(cwd)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def diff_texts(a: str, b: str, **options: object) -> DiffResult:
+    """``bpflogs.diff`` of two captures given as text (named ``a`` and ``b``)."""
+    return bpflogs.diff(bpflogs.parse_text(a, name="a"), bpflogs.parse_text(b, name="b"), **options)  # type: ignore[arg-type]
+
+
+def insn_rows(result: DiffResult) -> list[InsnRow]:
+    """Every instruction row of every program of ``result``."""
+    return [r for p in result.programs for r in p.rows if isinstance(r, InsnRow)]
+
+
+def changed_rows(result: DiffResult) -> list[InsnRow]:
+    """The instruction rows of ``result`` that are not equal."""
+    return [r for r in insn_rows(result) if r.op is not Op.EQUAL]
+
+
+def edit(text: str, old: str, new: str) -> str:
+    """``text`` with its one occurrence of ``old`` replaced by ``new``."""
+    assert text.count(old) == 1, old
+    return text.replace(old, new)
+
+
+def shift_slot(line: str) -> str:
+    """A dump's instruction line moved one slot on (``  12: (b7) ...`` -> ``  13: (b7) ...``);
+    any other line as it is."""
+    head, colon, rest = line.partition(":")
+    if colon and head.strip().isdigit() and rest.startswith(" ("):
+        return f"{int(head) + 1:4d}:{rest}"
+    return line
