@@ -287,6 +287,7 @@ def test_huge_integers(tmp_path: Path) -> None:
     _no_trouble(path)
 
 
+@pytest.mark.slow
 def test_ten_thousand_deep_nesting(tmp_path: Path) -> None:
     path = tmp_path / "deep.txt"
     depth = 10_000

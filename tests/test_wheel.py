@@ -33,6 +33,8 @@ NETWORK_TROUBLE = (
     "Read timed out",
 )
 
+pytestmark = pytest.mark.slow  # builds the wheel and a venv
+
 
 def run(argv: list[str], cwd: Path, timeout: float = 600) -> subprocess.CompletedProcess[str]:
     env = {k: val for k, val in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")}
