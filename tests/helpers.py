@@ -1,4 +1,5 @@
-"""Helpers more than one test file uses: running the CLI in this process, diffing texts, editing dumps.
+"""Helpers more than one test file uses: running the CLI (in this process or its own), diffing
+texts, editing dumps.
 
 Where the inputs are is tests/paths.py; the fixtures that load them are in tests/conftest.py.
 """
@@ -6,6 +7,8 @@ Where the inputs are is tests/paths.py; the fixtures that load them are in tests
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 
 import pytest
 from paths import REPO
@@ -26,6 +29,17 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
         os.chdir(cwd)
     out, err = capsys.readouterr()
     return code, out, err
+
+
+def bpflogs_cli(
+    *args: str, stdin: bytes | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[bytes]:
+    """``python -m bpflogs ARGS`` in a process of its own, from the repository, 200 columns wide
+    (rich wraps no line a test looks at): its exit code and output as bytes."""
+    return subprocess.run(
+        [sys.executable, "-m", "bpflogs", *args], input=stdin, capture_output=True, cwd=REPO, timeout=timeout,
+        check=False, env={**os.environ, "COLUMNS": "200"},
+    )  # fmt: skip
 
 
 def diff_texts(a: str, b: str, **options: object) -> DiffResult:

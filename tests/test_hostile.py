@@ -14,6 +14,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from helpers import bpflogs_cli
 from paths import REPO
 from rich.console import Console
 
@@ -31,20 +32,6 @@ CALL = (
 )
 FOREIGN = b"\x1b]0;pwned\x07junk [bold]line\xe2\x80\xae|`<i>\xff\n"
 SHOWN_NAME = r"[red]x\x1b]8;;http://e\x07|`<b>`\u202e"
-
-
-def bpflogs_cli(
-    *args: str, stdin: bytes | None = None, timeout: float = 60
-) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(
-        [sys.executable, "-m", "bpflogs", *args],
-        input=stdin,
-        capture_output=True,
-        cwd=REPO,
-        timeout=timeout,
-        check=False,
-        env={**os.environ, "COLUMNS": "200"},
-    )
 
 
 @pytest.fixture
