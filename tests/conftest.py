@@ -21,10 +21,10 @@ A test that takes an argument named ``strace_path`` runs once per strace capture
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from functools import cache
 from pathlib import Path
 
 import pytest
+from helpers import load as _load
 from paths import CORPUS, missing_samples, sample_files, samples_or_skip
 
 import bpflogs
@@ -63,11 +63,6 @@ def _strace_params() -> Iterator[object]:
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "strace_path" in metafunc.fixturenames:
         metafunc.parametrize("strace_path", list(_strace_params()))
-
-
-@cache
-def _load(path: Path) -> Capture:
-    return bpflogs.parse_file(path)
 
 
 @pytest.fixture(scope="session")

@@ -9,13 +9,22 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from functools import cache
+from pathlib import Path
 
 import pytest
 from paths import REPO
 
 import bpflogs
+from bpflogs import Capture
 from bpflogs.cli import main
 from bpflogs.compare.result import DiffResult, InsnRow, Op
+
+
+@cache
+def load(path: Path) -> Capture:
+    """The Capture of a file, parsed once a session (the tests that read one file share it)."""
+    return bpflogs.parse_file(path)
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

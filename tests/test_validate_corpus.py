@@ -18,10 +18,9 @@ from functools import cache
 from pathlib import Path
 
 import pytest
+from helpers import load
 from paths import CORPUS, NO_SAMPLES, have_samples, missing_samples, sample_files, samples_or_skip
 
-import bpflogs
-from bpflogs import Capture
 from bpflogs.validate import CHECKS, Severity, ValidationResult, validate
 from bpflogs.validate.locate import SourceMap, attr_offset, value_offsets
 
@@ -37,11 +36,6 @@ def capture_paths() -> Iterator[object]:
         for path in sample_files(folder, lambda p: not any(mark in p.name for mark in NOT_CAPTURES)):
             yield pytest.param(path, id=f"samples/{folder}/{path.name}")
     yield from missing_samples()
-
-
-@cache
-def load(path: Path) -> Capture:
-    return bpflogs.parse_file(path)
 
 
 @cache

@@ -12,14 +12,13 @@ import gzip
 import re
 from collections import defaultdict
 from collections.abc import Iterator
-from functools import cache
 from pathlib import Path
 
 import pytest
+from helpers import load
 from paths import CORPUS, SAMPLES, have_samples, missing_samples, sample_files, samples_or_skip
 
-import bpflogs
-from bpflogs import Capture, Unparsed
+from bpflogs import Unparsed
 from bpflogs.model.insn import CallKind, Instruction, Program
 
 # ---------------------------------------------------------------------------------- inputs
@@ -61,11 +60,6 @@ def _dump_params() -> Iterator[object]:
             path = samples_or_skip(*parts)
             yield pytest.param(path, id=f"samples/{path.parent.name}/{path.name}")
     yield from missing_samples()
-
-
-@cache
-def load(path: Path) -> Capture:
-    return bpflogs.parse_file(path)
 
 
 def test_inputs_found() -> None:

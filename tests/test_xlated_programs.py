@@ -10,11 +10,11 @@ from __future__ import annotations
 import dataclasses
 import re
 import struct
-from functools import cache
 from itertools import pairwise
 from pathlib import Path
 
 import pytest
+from helpers import load as _load
 from paths import missing_samples, sample_files, samples_or_skip
 
 import bpflogs
@@ -33,11 +33,6 @@ NOT_DUMPS = ("verifier-log.", "errors.", "calls.jited-shape.")
 
 def sample_path(name: str) -> Path:
     return samples_or_skip("xlated", name)
-
-
-@cache
-def _load(path: Path) -> Capture:
-    return bpflogs.parse_file(path)
 
 
 def load(name: str) -> Capture:
