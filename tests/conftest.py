@@ -7,6 +7,8 @@ Inputs:
   ``shared`` folder) — real captures of strace 4.21/5.10/6.1/7.2 made for the spec.
   Tests that need them skip, with the path they looked at, when the folder is absent.
 
+Where each folder is, and how a test skips without the samples, is tests/paths.py.
+
 There is one input format, an strace log, and one loader for it: ``load_strace``
 (cached, so a capture several tests look at is parsed once). ``corpus(name)`` and
 ``sample(name)`` find a file and load it; ``one_line(text)`` parses an inline line and
@@ -18,23 +20,18 @@ A test that takes an argument named ``strace_path`` runs once per strace capture
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
-from functools import cache
 from pathlib import Path
 
 import pytest
+from helpers import load as _load
+from paths import CORPUS, missing_samples, sample_files, samples_or_skip
 
 import bpflogs
 from bpflogs import Capture, Record
 
-REPO = Path(__file__).resolve().parents[1]
-CORPUS = REPO / "corpus" / "strace"
-SHARED = Path(os.environ.get("BPFLOGS_SHARED", REPO.parent / "shared"))
-SAMPLES = SHARED / "samples"
-STRACE_SAMPLES = SAMPLES / "strace"
-SEED_STRACE = SAMPLES / "seed" / "strace-hello-buffer-config.txt"
-NO_SAMPLES = f"shared strace samples not found at {STRACE_SAMPLES} (set BPFLOGS_SHARED to the shared folder)"
+CORPUS_STRACE = CORPUS / "strace"
+SEED_STRACE = "strace-hello-buffer-config.txt"  # in SAMPLES/seed
 
 # files in the samples folder that are not strace output
 _COMPANION_SUFFIXES = (".bpftool-stdout.txt", ".bpftool-stderr.txt")
@@ -42,41 +39,30 @@ _COMPANION_SUFFIXES = (".bpftool-stdout.txt", ".bpftool-stderr.txt")
 
 def corpus_paths() -> list[Path]:
     """Every capture in corpus/strace (plain or compressed)."""
-    return sorted(p for p in CORPUS.iterdir() if p.is_file() and ".txt" in p.name)
+    return sorted(p for p in CORPUS_STRACE.iterdir() if p.is_file() and ".txt" in p.name)
 
 
 def sample_paths() -> list[Path]:
     """Every strace capture among the shared samples, plus the seed capture; [] if absent."""
-    if not STRACE_SAMPLES.is_dir():
-        return []
-    paths = [
-        p
-        for p in STRACE_SAMPLES.iterdir()
-        if p.is_file() and p.name != "README.md" and not p.name.endswith(_COMPANION_SUFFIXES)
-    ]
-    if SEED_STRACE.is_file():
-        paths.append(SEED_STRACE)
+    paths = sample_files(
+        "strace", lambda p: p.name != "README.md" and not p.name.endswith(_COMPANION_SUFFIXES)
+    )
+    if paths:
+        paths.append(samples_or_skip("seed", SEED_STRACE))
     return sorted(paths)
 
 
 def _strace_params() -> Iterator[object]:
     for path in corpus_paths():
         yield pytest.param(path, id=f"corpus/{path.name}")
-    samples = sample_paths()
-    for path in samples:
+    for path in sample_paths():
         yield pytest.param(path, id=f"samples/{path.name}")
-    if not samples:
-        yield pytest.param(None, id="samples", marks=pytest.mark.skip(reason=NO_SAMPLES))
+    yield from missing_samples()
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "strace_path" in metafunc.fixturenames:
         metafunc.parametrize("strace_path", list(_strace_params()))
-
-
-@cache
-def _load(path: Path) -> Capture:
-    return bpflogs.parse_file(path)
 
 
 @pytest.fixture(scope="session")
@@ -86,17 +72,13 @@ def load_strace() -> Callable[[Path], Capture]:
 
 
 def corpus_file(name: str) -> Path:
-    path = CORPUS / name
-    assert path.is_file(), f"corpus capture {name} is missing from {CORPUS}"
+    path = CORPUS_STRACE / name
+    assert path.is_file(), f"corpus capture {name} is missing from {CORPUS_STRACE}"
     return path
 
 
 def sample_file(name: str) -> Path:
-    path = STRACE_SAMPLES / name
-    if not STRACE_SAMPLES.is_dir():
-        pytest.skip(NO_SAMPLES)
-    assert path.is_file(), f"shared sample {name} is missing from {STRACE_SAMPLES}"
-    return path
+    return samples_or_skip("strace", name)
 
 
 @pytest.fixture(scope="session")

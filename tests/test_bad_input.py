@@ -112,6 +112,7 @@ def test_directory(tmp_path: Path) -> None:
     assert exc.value.path == str(tmp_path)
 
 
+@pytest.mark.slow
 def test_fifty_megabyte_line(tmp_path: Path) -> None:
     """A -s huge verifier log on one line: parsed (or Unparsed), never an exception."""
     unit = b"0: R1=ctx() R10=fp0\\n"

@@ -9,19 +9,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import run
+from paths import CORPUS
 
 import bpflogs
 from bpflogs.cli import main
 
-ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT / "corpus" / "strace"
-XDP_Y = CORPUS / "bpftool-prog-load-xdp_y.txt"
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
+XDP_Y = CORPUS / "strace" / "bpftool-prog-load-xdp_y.txt"
 
 
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:

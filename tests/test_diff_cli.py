@@ -14,29 +14,18 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import run
+from paths import GOLDEN, PAIRS, REPO
 
 from bpflogs.cli import main
 
-ROOT = Path(__file__).resolve().parents[1]
-PAIRS = ROOT / "corpus" / "pairs"
-GOLDEN = Path(__file__).resolve().parent / "golden" / "diff"
+GOLDEN_DIFF = GOLDEN / "diff"
 REGEN = os.environ.get("BPFLOGS_REGEN_GOLDEN") == "1"
 
 
 def pair(name: str, file: str) -> list[str]:
     # relative paths: the golden outputs name the files as a user in the repository would
     return [f"corpus/pairs/{name}/a/{file}", f"corpus/pairs/{name}/b/{file}"]
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    cwd = os.getcwd()
-    os.chdir(ROOT)
-    try:
-        code = main(list(argv))
-    finally:
-        os.chdir(cwd)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 GOLDENS = [
@@ -58,7 +47,7 @@ def test_golden_output(
     assert err == ""
     assert code == (0 if name == "same-twice" else 1)
     suffix = "md" if fmt == "markdown" else "txt"
-    golden = GOLDEN / f"{name}.{file.split('.')[-2]}{''.join(extra).replace('-', '')}.{suffix}"
+    golden = GOLDEN_DIFF / f"{name}.{file.split('.')[-2]}{''.join(extra).replace('-', '')}.{suffix}"
     if REGEN:
         golden.write_text(out)
     assert golden.exists(), f"{golden} missing: run with BPFLOGS_REGEN_GOLDEN=1"
@@ -87,7 +76,7 @@ def test_json_lists_every_row_with_all(capsys: pytest.CaptureFixture[str]) -> No
 
 def test_stdin_is_one_side(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     a, b = pair("max-entries", "load.strace.txt")
-    data = (ROOT / b).read_bytes()
+    data = (REPO / b).read_bytes()
 
     class Stdin:
         buffer = __import__("io").BytesIO(data)
@@ -101,8 +90,8 @@ def test_stdin_is_one_side(capsys: pytest.CaptureFixture[str], monkeypatch: pyte
 def test_compressed_side(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     a, b = pair("same-twice", "xdp_pairs.xlated.txt")
     packed = tmp_path / "b.txt.gz"
-    packed.write_bytes(gzip.compress((ROOT / b).read_bytes()))
-    code, _, err = run(capsys, "diff", str(ROOT / a), str(packed))
+    packed.write_bytes(gzip.compress((REPO / b).read_bytes()))
+    code, _, err = run(capsys, "diff", str(REPO / a), str(packed))
     assert (code, err) == (0, "")
 
 
@@ -178,7 +167,7 @@ def test_log_text_is_inert_in_every_format(capsys: pytest.CaptureFixture[str], t
 def test_the_command_runs_as_a_program() -> None:
     a, b = pair("statement-added", "xdp_pairs.xlated.txt")
     done = subprocess.run(
-        [sys.executable, "-m", "bpflogs", "diff", a, b], cwd=ROOT, capture_output=True, text=True, check=False
+        [sys.executable, "-m", "bpflogs", "diff", a, b], cwd=REPO, capture_output=True, text=True, check=False
     )
     assert done.returncode == 1 and done.stderr == ""
     assert "+    33  (b7) r1 = 4" in done.stdout

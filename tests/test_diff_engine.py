@@ -2,30 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from helpers import changed_rows, diff_texts, edit, shift_slot
+from paths import NO_SAMPLES, PAIRS, SAMPLES, have_samples
 
 import bpflogs
-from bpflogs.compare.result import DiffResult, InsnRow, Op, Status
+from bpflogs.compare.result import Op, Status
 from bpflogs.errors import NothingInCommon
 
-PAIRS = Path(__file__).resolve().parents[1] / "corpus" / "pairs"
 DUMP = (PAIRS / "same-twice" / "a" / "xdp_pairs.xlated.txt").read_text()
 LOAD = (PAIRS / "same-twice" / "a" / "load.strace.txt").read_text()
-
-
-def diff_texts(a: str, b: str, **options: object) -> DiffResult:
-    return bpflogs.diff(bpflogs.parse_text(a, name="a"), bpflogs.parse_text(b, name="b"), **options)  # type: ignore[arg-type]
-
-
-def changed_rows(result: DiffResult) -> list[InsnRow]:
-    return [r for p in result.programs for r in p.rows if isinstance(r, InsnRow) and r.op is not Op.EQUAL]
-
-
-def edit(text: str, old: str, new: str) -> str:
-    assert text.count(old) == 1, old
-    return text.replace(old, new)
 
 
 # --- instructions ----------------------------------------------------------
@@ -77,7 +63,7 @@ def test_inserted_code_shifts_jumps_without_reporting_them() -> None:
     # an instruction inserted between jump 5 (to 41) and its target: offsets change, targets do not
     lines = DUMP.splitlines()
     at = lines.index("  13: (b7) r6 = 2")
-    b_lines = lines[:at] + ["  13: (b7) r9 = 7"] + [_shift(line) for line in lines[at:]]
+    b_lines = lines[:at] + ["  13: (b7) r9 = 7"] + [shift_slot(line) for line in lines[at:]]
     b_lines = [  # the jumps and the call over the insertion point get their new offsets
         line.replace("goto pc+35", "goto pc+36").replace("call pc+30#", "call pc+31#")
         .replace("goto pc+4", "goto pc+5")
@@ -88,13 +74,6 @@ def test_inserted_code_shifts_jumps_without_reporting_them() -> None:
     rows = changed_rows(result)
     assert [(r.op, r.b.text if r.b else None) for r in rows] == [(Op.INSERT, "(b7) r9 = 7")]
     assert result.hidden == {"jump-offsets": 3}
-
-
-def _shift(line: str) -> str:
-    head, colon, rest = line.partition(":")
-    if colon and head.strip().isdigit() and rest.startswith(" ("):
-        return f"{int(head) + 1:4d}:{rest}"
-    return line
 
 
 def test_functions_pair_by_name_and_an_added_function_is_reported() -> None:
@@ -230,13 +209,13 @@ def test_a_part_on_one_side_only_is_added_or_removed() -> None:
     assert any("bpf() calls of b only" in n for n in result.notes)
 
 
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples" / "strace"
+STRACE = SAMPLES / "strace"
 
 
-@pytest.mark.skipif(not SAMPLES.is_dir(), reason="../shared/samples is not beside the repository")
+@pytest.mark.skipif(not have_samples(), reason=NO_SAMPLES)
 def test_pointer_against_decoded_contents_is_no_difference() -> None:
     # the same loader run plain and with -v: info structs decoded on one side only
-    plain, verbose = SAMPLES / "v6.1_ctypes-all-commands.txt", SAMPLES / "v6.1_ctypes-all-commands_v.txt"
+    plain, verbose = STRACE / "v6.1_ctypes-all-commands.txt", STRACE / "v6.1_ctypes-all-commands_v.txt"
     result = bpflogs.diff(plain, verbose)
     shown = [(c.key, x.path) for c in result.syscalls for x in c.shown]
     # the only real difference: the two runs walked the hash map in another order
@@ -247,10 +226,10 @@ def test_pointer_against_decoded_contents_is_no_difference() -> None:
     assert result.hidden["pointers"] > 0
 
 
-@pytest.mark.skipif(not SAMPLES.is_dir(), reason="../shared/samples is not beside the repository")
+@pytest.mark.skipif(not have_samples(), reason=NO_SAMPLES)
 def test_identities_only_one_strace_shows_do_not_split_the_pairing() -> None:
     # strace 4.21 cuts MAP_CREATE before map_name: the maps still pair, in order
-    result = bpflogs.diff(SAMPLES / "v4.21_ctypes-all-commands.txt", SAMPLES / "v7.2_ctypes-all-commands.txt")
+    result = bpflogs.diff(STRACE / "v4.21_ctypes-all-commands.txt", STRACE / "v7.2_ctypes-all-commands.txt")
     creates = [c for c in result.syscalls if c.command == "BPF_MAP_CREATE"]
     assert len(creates) == 9 and all(c.a is not None and c.b is not None for c in creates)
     # what 4.21 left out after "..." is hidden, not a difference
@@ -258,7 +237,7 @@ def test_identities_only_one_strace_shows_do_not_split_the_pairing() -> None:
     assert result.hidden["abbreviated-structs"] >= 5
 
 
-@pytest.mark.skipif(not SAMPLES.is_dir(), reason="../shared/samples is not beside the repository")
+@pytest.mark.skipif(not have_samples(), reason=NO_SAMPLES)
 @pytest.mark.parametrize(
     ("a", "b"),
     [
@@ -269,7 +248,7 @@ def test_identities_only_one_strace_shows_do_not_split_the_pairing() -> None:
     ],
 )
 def test_one_bpftool_load_under_two_strace_releases_is_equal(a: str, b: str) -> None:
-    result = bpflogs.diff(SAMPLES / a, SAMPLES / b)
+    result = bpflogs.diff(STRACE / a, STRACE / b)
     assert result.equal
     assert result.probes is not None
     assert result.probes.by_command_a == result.probes.by_command_b == {

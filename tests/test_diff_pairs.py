@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 import pytest
+from paths import PAIRS
 
 import bpflogs
 from bpflogs.cli import main
 
-PAIRS = Path(__file__).resolve().parents[1] / "corpus" / "pairs"
 NAMES = sorted(p.name for p in PAIRS.iterdir() if (p / "facts.json").is_file())
 
 

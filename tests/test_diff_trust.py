@@ -9,36 +9,20 @@ import os
 from pathlib import Path
 
 import pytest
+from helpers import changed_rows as changed
+from helpers import diff_texts, edit, shift_slot
+from helpers import insn_rows as rows
+from paths import CORPUS, PAIRS
 
 import bpflogs
 from bpflogs.cli import main
-from bpflogs.compare.result import DiffResult, InsnRow, Op, Status
+from bpflogs.compare.result import Op, Status
 
-ROOT = Path(__file__).resolve().parents[1]
-PAIRS = ROOT / "corpus" / "pairs"
-XLATED = ROOT / "corpus" / "xlated"
+XLATED = CORPUS / "xlated"
 DUMP = (PAIRS / "same-twice" / "a" / "xdp_pairs.xlated.txt").read_text()
 OPCODES = (PAIRS / "same-twice" / "a" / "xdp_pairs.opcodes.txt").read_text()
 V4 = (XLATED / "cpu_v4.cpu_v4.opcodes.txt").read_text()  # bpftool 7.1: BUG_ lines for v4 instructions
 LOG_LEVEL = (PAIRS / "log-level" / "a" / "load.strace.txt").read_text()
-
-
-def diff_texts(a: str, b: str, **options: object) -> DiffResult:
-    return bpflogs.diff(bpflogs.parse_text(a, name="a"), bpflogs.parse_text(b, name="b"), **options)  # type: ignore[arg-type]
-
-
-def rows(result: DiffResult) -> list[InsnRow]:
-    """Every row that is not plainly equal."""
-    return [r for p in result.programs for r in p.rows if isinstance(r, InsnRow)]
-
-
-def changed(result: DiffResult) -> list[InsnRow]:
-    return [r for r in rows(result) if r.op is not Op.EQUAL]
-
-
-def edit(text: str, old: str, new: str) -> str:
-    assert text.count(old) == 1, old
-    return text.replace(old, new)
 
 
 def exit_code(tmp_path: Path, a: str, b: str, *options: str, suffix: str = ".txt") -> int:
@@ -198,7 +182,7 @@ def test_a_changed_row_counts_for_no_rule() -> None:
     # the rule hid shows with it, but only rows equal after a rule are counted
     lines = DUMP.splitlines()
     at = lines.index("  13: (b7) r6 = 2")
-    b_lines = lines[:at] + ["  13: (b7) r9 = 7"] + [_shift(line) for line in lines[at:]]
+    b_lines = lines[:at] + ["  13: (b7) r9 = 7"] + [shift_slot(line) for line in lines[at:]]
     b_lines = [
         line.replace("goto pc+35", "goto pc+36").replace("call pc+30#", "call pc+31#")
         .replace("if r3 == 0x8 goto pc+4", "if r3 == 0x9 goto pc+5")
@@ -209,13 +193,6 @@ def test_a_changed_row_counts_for_no_rule() -> None:
     (jump,) = [r for r in changed(result) if r.op is Op.CHANGE]
     assert jump.classes == ("immediate",) and jump.hidden == ("jump-offsets",)
     assert result.hidden == {"jump-offsets": 2}  # the jump at 5 and the call at 12
-
-
-def _shift(line: str) -> str:
-    head, colon, rest = line.partition(":")
-    if colon and head.strip().isdigit() and rest.startswith(" ("):
-        return f"{int(head) + 1:4d}:{rest}"
-    return line
 
 
 def test_a_map_reference_that_changed_counts_for_no_map_id() -> None:

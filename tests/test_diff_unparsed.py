@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import io
 import json
-import os
 from pathlib import Path
 
 import pytest
+from helpers import run
+from paths import REPO
 from rich.console import Console
 
 import bpflogs
-from bpflogs.cli import main
 from bpflogs.compare import ViewOptions
 from bpflogs.compare.result import Op, Status
 from bpflogs.errors import BpflogsError, NothingToCompare
@@ -32,23 +32,11 @@ from bpflogs.render.diff_text import write_text
 from bpflogs.render.json_text import dumps
 from bpflogs.sniff import describe, looks_like
 
-ROOT = Path(__file__).resolve().parents[1]
 UNREADABLE = Path("tests/fixtures/unreadable")  # relative: the messages name files as a user would
-DUMP = ROOT / "corpus" / "xlated" / "cgroup_skb.cg_egress.plain.txt"
-INGRESS = ROOT / "corpus" / "xlated" / "cgroup_skb.cg_ingress.plain.txt"
-STRACE = ROOT / "corpus" / "pairs" / "max-entries" / "a" / "load.strace.txt"
+DUMP = REPO / "corpus" / "xlated" / "cgroup_skb.cg_egress.plain.txt"
+INGRESS = REPO / "corpus" / "xlated" / "cgroup_skb.cg_ingress.plain.txt"
+STRACE = REPO / "corpus" / "pairs" / "max-entries" / "a" / "load.strace.txt"
 ESCAPED = "  22: (77) r6 &gt;&gt;= 32"  # bpftool's text, HTML-escaped on the way (a web page, a mail)
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    cwd = os.getcwd()
-    os.chdir(ROOT)
-    try:
-        code = main(list(argv))
-    finally:
-        os.chdir(cwd)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def write(path: Path, text: str) -> str:
@@ -91,7 +79,7 @@ def test_two_objdump_listings_are_trouble_naming_objdump(
 
 
 def test_the_api_raises_a_bpflogs_error() -> None:
-    listing = ROOT / UNREADABLE / "xdp_stats.O1.objdump.txt"
+    listing = REPO / UNREADABLE / "xdp_stats.O1.objdump.txt"
     with pytest.raises(NothingToCompare) as caught:
         bpflogs.diff(STRACE, listing)
     assert isinstance(caught.value, BpflogsError)
@@ -123,7 +111,7 @@ def test_a_directory_diff_applies_it_per_file(tmp_path: Path, capsys: pytest.Cap
         (tmp_path / side).mkdir()
         (tmp_path / side / "load.txt").write_text(STRACE.read_text())
         (tmp_path / side / "prog.objdump").write_text(
-            (ROOT / UNREADABLE / "xdp_stats.O1.objdump.txt").read_text()
+            (REPO / UNREADABLE / "xdp_stats.O1.objdump.txt").read_text()
         )
     code, _, err = run(capsys, "diff", str(tmp_path / "a"), str(tmp_path / "b"))
     assert code == 2
@@ -132,7 +120,7 @@ def test_a_directory_diff_applies_it_per_file(tmp_path: Path, capsys: pytest.Cap
 
 def _verifier_log() -> list[str]:
     text = (
-        (ROOT / "corpus" / "companion" / "verifier-reject_s1024.bpftool-stderr.txt").read_text().split("\n")
+        (REPO / "corpus" / "companion" / "verifier-reject_s1024.bpftool-stderr.txt").read_text().split("\n")
     )
     return text[text.index("0: R1=ctx() R10=fp0") : text.index("-- END PROG LOAD LOG --")]
 
@@ -140,16 +128,16 @@ def _verifier_log() -> list[str]:
 @pytest.mark.parametrize(
     ("lines", "kind"),
     [
-        (lambda: (ROOT / UNREADABLE / "xdp_stats.O2.objdump.txt").read_text().split("\n"),
+        (lambda: (REPO / UNREADABLE / "xdp_stats.O2.objdump.txt").read_text().split("\n"),
          "llvm-objdump -d output"),
-        (lambda: (ROOT / UNREADABLE / "xdp_stats.clang14.s").read_text().split("\n"),
+        (lambda: (REPO / UNREADABLE / "xdp_stats.clang14.s").read_text().split("\n"),
          "BPF assembly (llc or clang -S output)"),
         (_verifier_log, "a kernel verifier log"),
-        (lambda: (ROOT / "corpus/companion/verifier-reject_s1024.bpftool-stderr.txt").read_text().split("\n"),
+        (lambda: (REPO / "corpus/companion/verifier-reject_s1024.bpftool-stderr.txt").read_text().split("\n"),
          "libbpf debug output with a kernel verifier log"),
         (lambda: ["libbpf: loading object 'xdp' from buffer", "libbpf: elf: section(3) xdp, size 96"],
          "libbpf debug output"),
-        (lambda: (ROOT / "tests/fixtures/mangled/mail-wrapped.strace.txt").read_text().split("\n"),
+        (lambda: (REPO / "tests/fixtures/mangled/mail-wrapped.strace.txt").read_text().split("\n"),
          "strace output in a form bpflogs does not read "
          "(if it was mail-quoted, prefixed or wrapped, --lenient undoes that)"),
         (lambda: ["\t.text", "\t.globl\tmain", "main:", "\tmovl\t$1, %eax", "\tret"], None),  # x86: not BPF
@@ -171,7 +159,7 @@ def test_a_verifier_log_is_named_once_it_reads_as_nothing() -> None:
     # today a verifier log reads as dumped programs (issue 16); the sniffer already names it
     assert describe(_verifier_log()) == "this looks like a kernel verifier log, which bpflogs does not read"
     # strace captures holding a verifier log in log_buf are strace captures: equal to themselves
-    capture = bpflogs.parse_file(ROOT / "corpus" / "strace" / "verifier-reject_s1024.txt")
+    capture = bpflogs.parse_file(REPO / "corpus" / "strace" / "verifier-reject_s1024.txt")
     assert bpflogs.diff(capture, capture).equal
 
 
@@ -282,7 +270,7 @@ def test_all_lists_equal_unparsed_lines_too(tmp_path: Path, capsys: pytest.Captu
 
 
 def test_in_a_mixed_capture_the_dump_ends_at_the_next_command(tmp_path: Path) -> None:
-    lines = (ROOT / "corpus" / "mixed" / "xdp_load_and_dump.txt").read_text().split("\n")
+    lines = (REPO / "corpus" / "mixed" / "xdp_load_and_dump.txt").read_text().split("\n")
     assert lines[36].startswith("$ bpftool prog dump xlated") and lines[231].startswith("$ bpftool")
 
     def edited(before_second_command: str, in_second_dump: str) -> str:
@@ -297,7 +285,7 @@ def test_in_a_mixed_capture_the_dump_ends_at_the_next_command(tmp_path: Path) ->
     assert [(p.program_index, p.status) for p in result.unparsed] == [(0, Status.SAME), (1, Status.CHANGED)]
     assert [p.status for p in result.programs] == [Status.SAME, Status.CHANGED]
     c = write(tmp_path / "c.txt", "\n".join([lines[0], "garbage", *lines[1:]]))
-    (part,) = bpflogs.diff(ROOT / "corpus" / "mixed" / "xdp_load_and_dump.txt", c).unparsed
+    (part,) = bpflogs.diff(REPO / "corpus" / "mixed" / "xdp_load_and_dump.txt", c).unparsed
     assert part.program_index is None and part.added == 1  # before any dump: outside
 
 

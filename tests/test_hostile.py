@@ -14,14 +14,14 @@ import threading
 from pathlib import Path
 
 import pytest
+from helpers import bpflogs_cli
+from paths import REPO
 from rich.console import Console
 
 import bpflogs
 from bpflogs import Unparsed
 from bpflogs.compare import ViewOptions
 from bpflogs.render.diff_rich import print_rich
-
-REPO = Path(__file__).resolve().parents[1]
 
 # a map name holding rich markup, an OSC hyperlink, a pipe, backticks, HTML and a bidi override,
 # as strace prints it (octal escapes); and a foreign line with the same, raw
@@ -32,20 +32,6 @@ CALL = (
 )
 FOREIGN = b"\x1b]0;pwned\x07junk [bold]line\xe2\x80\xae|`<i>\xff\n"
 SHOWN_NAME = r"[red]x\x1b]8;;http://e\x07|`<b>`\u202e"
-
-
-def bpflogs_cli(
-    *args: str, stdin: bytes | None = None, timeout: float = 60
-) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(
-        [sys.executable, "-m", "bpflogs", *args],
-        input=stdin,
-        capture_output=True,
-        cwd=REPO,
-        timeout=timeout,
-        check=False,
-        env={**os.environ, "COLUMNS": "200"},
-    )
 
 
 @pytest.fixture
@@ -288,6 +274,7 @@ def test_huge_integers(tmp_path: Path) -> None:
     _no_trouble(path)
 
 
+@pytest.mark.slow
 def test_ten_thousand_deep_nesting(tmp_path: Path) -> None:
     path = tmp_path / "deep.txt"
     depth = 10_000

@@ -11,12 +11,13 @@ import shutil
 from pathlib import Path
 
 import pytest
+from helpers import run
+from paths import REPO
 
 from bpflogs.cli import main
 from bpflogs.render.diff_markdown import escape
 from bpflogs.render.inert import inert
 
-REPO = Path(__file__).resolve().parents[1]
 XDP_Y = REPO / "corpus" / "strace" / "bpftool-prog-load-xdp_y.txt"
 
 NAMES = {
@@ -59,12 +60,6 @@ def tree(tmp_path: Path, name: str) -> tuple[Path, Path]:
     shutil.copy(XDP_Y, a / f"both-{name}")
     (b / f"both-{name}").write_text(XDP_Y.read_text().replace("max_entries=1", "max_entries=2", 1))
     return a, b
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.mark.parametrize("fmt", ["text", "markdown", "rich"])

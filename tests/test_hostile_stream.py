@@ -8,7 +8,6 @@ import gzip
 import io
 import json
 import lzma
-import os
 import subprocess
 import sys
 import time
@@ -16,6 +15,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from helpers import bpflogs_cli
+from paths import REPO
 
 import bpflogs
 from bpflogs.api import stream_lines
@@ -25,18 +26,10 @@ from bpflogs.parse.lines import WINDOW
 from bpflogs.read import open_source
 from bpflogs.render.json import write_parse_json, write_parse_json_streams
 
-REPO = Path(__file__).resolve().parents[1]
 FREEZE = "bpf(BPF_MAP_FREEZE, {map_fd=%d}, 4) = 0"
 CREATE = (
     'bpf(BPF_MAP_CREATE, {map_type=BPF_MAP_TYPE_HASH, key_size=4, value_size=8, max_entries=4, map_name="m"}'
 )
-
-
-def bpflogs_cli(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(
-        [sys.executable, "-m", "bpflogs", *args], input=stdin, capture_output=True, cwd=REPO, timeout=120,
-        check=False, env={**os.environ, "COLUMNS": "200"},
-    )  # fmt: skip
 
 
 def many_pids(n: int) -> list[str]:

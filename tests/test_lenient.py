@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from paths import FIXTURES, REPO
 
 import bpflogs
 from bpflogs import Capture, Unparsed
@@ -21,8 +22,7 @@ from bpflogs.api import parse_file_lenient
 from bpflogs.parse.lenient import LenientReport, Stripping, unmangle
 from bpflogs.read import open_source
 
-REPO = Path(__file__).resolve().parents[1]
-MANGLED = REPO / "tests" / "fixtures" / "mangled"
+MANGLED = FIXTURES / "mangled"
 
 
 def texts(capture: Capture) -> list[str]:

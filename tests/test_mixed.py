@@ -7,13 +7,13 @@ would; what each part must give is read from that part parsed alone.
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from paths import REPO, samples_or_skip
 
 import bpflogs
 from bpflogs import Blank, Capture, InputError, Unparsed
@@ -21,21 +21,13 @@ from bpflogs.model.insn import FunctionHeader, InsnLine, Program, ProgramHeader
 
 # ---------------------------------------------------------------------------------- inputs
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("BPFLOGS_SHARED", REPO.parent / "shared"))
-SAMPLES = SHARED / "samples"
-XLATED = SAMPLES / "xlated"
-STRACE = SAMPLES / "strace"
-NO_SAMPLES = f"shared samples not found at {SAMPLES} (set BPFLOGS_SHARED to the shared folder)"
+XLATED = "xlated"  # folders of the shared samples
+STRACE = "strace"
 STRACE_SAMPLE = "v6.1_bpftool-prog-dump-xlated_v-s256.txt"
 
 
-def sample(folder: Path, name: str) -> Path:
-    if not folder.is_dir():
-        pytest.skip(NO_SAMPLES)
-    path = folder / name
-    assert path.is_file(), f"shared sample {name} is missing from {folder}"
-    return path
+def sample(folder: str, name: str) -> Path:
+    return samples_or_skip(folder, name)
 
 
 def xl(name: str) -> Path:

@@ -13,10 +13,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from paths import REPO
 
 from bpflogs.cli import main
 
-REPO = Path(__file__).resolve().parents[1]
 XDP_Y = REPO / "corpus" / "strace" / "bpftool-prog-load-xdp_y.txt"
 BIG_DUMP = REPO / "corpus" / "xlated" / "big_unroll.big_unroll.plain.txt.gz"
 BENCH = REPO / "corpus" / "bench" / "maploop_f-tt-T.strace.txt.gz"

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
+from paths import CORPUS, missing_samples, sample_files
 
 import bpflogs
 from bpflogs.api import stream_lines
@@ -15,16 +16,13 @@ from bpflogs.errors import BpflogsError
 from bpflogs.read import open_source
 from bpflogs.render.json import write_parse_json, write_parse_json_streams
 
-ROOT = Path(__file__).resolve().parents[1]
-SAMPLES = ROOT.parent / "shared" / "samples"
 SKIP = (".dot", "README", "generators", "errors.bpftool")
 
 
 def captures() -> list[Path]:
-    files = [p for d in ("strace", "xlated", "mixed") for p in sorted((ROOT / "corpus" / d).iterdir())]
-    files += sorted(ROOT.joinpath("corpus", "pairs").glob("*/*/*.txt"))
-    if SAMPLES.is_dir():
-        files += [p for d in ("strace", "xlated", "seed") for p in sorted((SAMPLES / d).iterdir())]
+    files = [p for d in ("strace", "xlated", "mixed") for p in sorted((CORPUS / d).iterdir())]
+    files += sorted(CORPUS.joinpath("pairs").glob("*/*/*.txt"))
+    files += [p for d in ("strace", "xlated", "seed") for p in sample_files(d)]
     return [p for p in files if p.is_file() and not any(s in p.name for s in SKIP)]
 
 
@@ -38,7 +36,7 @@ def streamed(path: Path) -> dict[str, object]:
     return doc
 
 
-@pytest.mark.parametrize("path", captures(), ids=lambda p: f"{p.parent.name}/{p.name}")
+@pytest.mark.parametrize("path", captures() + missing_samples(), ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_the_streamed_document_is_the_whole_one(path: Path) -> None:
     whole = io.StringIO()
     write_parse_json([bpflogs.parse_file(path)], whole)

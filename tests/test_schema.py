@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import itertools
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from paths import NO_SAMPLES, SAMPLES, SHARED, have_samples
 
 from bpflogs.schema import (
     COMMANDS,
@@ -38,8 +38,7 @@ from bpflogs.schema import (
     flag_value,
 )
 
-SHARED = Path(os.environ.get("BPFLOGS_SHARED", Path(__file__).resolve().parents[2] / "shared"))
-SAMPLES = SHARED / "samples" / "strace"
+STRACE = SAMPLES / "strace"
 SPEC = SHARED / "formats" / "strace.md"
 ALL_COMMANDS_V = ("v7.2_ctypes-all-commands_v.txt", "v6.1_ctypes-all-commands_v.txt")
 
@@ -103,8 +102,10 @@ RULES = {
 
 
 def need(path: Path) -> Path:
-    if not path.exists():
-        pytest.skip(f"{path} not found (set BPFLOGS_SHARED)")
+    """``path`` in the shared folder: skips without the shared samples, fails if they are there without it."""
+    if not have_samples():
+        pytest.skip(NO_SAMPLES)
+    assert path.exists(), f"{path} is missing from the shared folder"
     return path
 
 
@@ -567,7 +568,7 @@ SENTINELS = {
 @pytest.mark.parametrize("name", ALL_COMMANDS_V)
 def test_every_member_of_the_all_commands_captures_is_known(name: str) -> None:
     seen: set[tuple[str, str]] = set()
-    for cmd, members in bpf_calls(need(SAMPLES / name)):
+    for cmd, members in bpf_calls(need(STRACE / name)):
         kind = info_kind(members)
         for path, _ in members:
             seen.add((cmd, path))
@@ -576,13 +577,12 @@ def test_every_member_of_the_all_commands_captures_is_known(name: str) -> None:
 
 
 def sample_files() -> list[Path]:
-    return sorted(p for p in SAMPLES.glob("*") if p.is_file() and p.name != "README.md")
+    return sorted(p for p in need(STRACE).glob("*") if p.is_file() and p.name != "README.md")
 
 
 def test_every_member_of_every_capture_is_known() -> None:
-    files = sample_files() if SAMPLES.exists() else []
-    if not files:
-        pytest.skip(f"{SAMPLES} not found (set BPFLOGS_SHARED)")
+    files = sample_files()
+    assert files
     unknown = {
         (p.name, cmd, path)
         for p in files
@@ -631,7 +631,7 @@ def test_instruction_codes_decode() -> None:
 
 def test_names_in_captures_decode() -> None:
     """Every constant of an ENUM / FLAGS member and every opcode in real captures is known."""
-    files = [need(SAMPLES / n) for n in ALL_COMMANDS_V]
+    files = [need(STRACE / n) for n in ALL_COMMANDS_V]
     files += [p for p in sample_files() if "_v" in p.name or "-v-" in p.name]
     checked = 0
     for path in files:
@@ -669,7 +669,7 @@ def test_names_in_captures_decode() -> None:
 def test_x_verbose_numbers_match_names(name: str) -> None:
     """`-X verbose` prints `NUM /* NAME */`: the tables must agree with strace."""
     checked = 0
-    for cmd, members in bpf_calls(need(SAMPLES / name)):
+    for cmd, members in bpf_calls(need(STRACE / name)):
         kind = info_kind(members)
         for member, text in members:
             spec = field(cmd, member, kind)
@@ -702,7 +702,7 @@ def test_x_verbose_numbers_match_names(name: str) -> None:
 
 
 def test_x_verbose_command_numbers() -> None:
-    path = need(SAMPLES / "v6.1_ctypes-all-commands_X-verbose.txt")
+    path = need(STRACE / "v6.1_ctypes-all-commands_X-verbose.txt")
     seen = 0
     for line in path.read_text().splitlines():
         if not line.startswith("bpf("):

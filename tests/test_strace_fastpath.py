@@ -6,24 +6,23 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from paths import CORPUS, missing_samples, sample_files
 
 from bpflogs.parse.lines import LogicalLine, logical_lines
 from bpflogs.parse.strace import _parse_whole, parse_line
 from bpflogs.read import open_source
 
-ROOT = Path(__file__).resolve().parents[1]
-SAMPLES = ROOT.parent / "shared" / "samples" / "strace"
-
 
 def strace_files() -> list[Path]:
-    files = sorted((ROOT / "corpus" / "strace").iterdir()) + sorted((ROOT / "corpus" / "mixed").iterdir())
-    files += sorted(ROOT.joinpath("corpus", "pairs").glob("*/*/load.strace.txt"))
-    if SAMPLES.is_dir():
-        files += [p for p in sorted(SAMPLES.iterdir()) if p.name.startswith("v") and "stdout" not in p.name]
+    files = sorted((CORPUS / "strace").iterdir()) + sorted((CORPUS / "mixed").iterdir())
+    files += sorted(CORPUS.joinpath("pairs").glob("*/*/load.strace.txt"))
+    files += sample_files("strace", lambda p: p.name.startswith("v") and "stdout" not in p.name)
     return files
 
 
-@pytest.mark.parametrize("path", strace_files(), ids=lambda p: f"{p.parent.name}/{p.name}")
+@pytest.mark.parametrize(
+    "path", strace_files() + missing_samples(), ids=lambda p: f"{p.parent.name}/{p.name}"
+)
 def test_cached_events_equal_whole_line_parses(path: Path) -> None:
     with open_source(path) as src:
         items = [x for x in logical_lines(src.lines()) if isinstance(x, LogicalLine)]

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import lark
 import pytest
+from paths import REPO
 
 from bpflogs import parse_lines
 from bpflogs.model.records import Unparsed
@@ -19,7 +20,6 @@ from bpflogs.parse import strace, xlated
 from bpflogs.parse.grammar import grammar_text
 from bpflogs.parse.tokens import END, PATTERN_NAMES, token_name
 
-REPO = Path(__file__).resolve().parents[1]
 GRAMMARS = {"strace.lark": strace._parser, "xlated.lark": xlated._parser}
 # what an internal name looks like: Lark's __ANON_N, or a terminal's NAME
 INTERNAL = re.compile(

@@ -10,18 +10,14 @@ timestamp moved back — and validates the copy.
 from __future__ import annotations
 
 import gzip
-import os
 import re
 from pathlib import Path
 
 import pytest
+from paths import CORPUS, samples_or_skip
 
 import bpflogs
 from bpflogs.validate import Diagnostic, Severity, ValidationResult, validate
-
-REPO = Path(__file__).resolve().parents[1]
-CORPUS = REPO / "corpus"
-SAMPLES = Path(os.environ.get("BPFLOGS_SHARED", REPO.parent / "shared")) / "samples"
 
 
 def lines_of(path: Path) -> list[str]:
@@ -30,10 +26,7 @@ def lines_of(path: Path) -> list[str]:
 
 
 def sample_lines(name: str) -> list[str]:
-    path = SAMPLES / name
-    if not path.is_file():
-        pytest.skip(f"shared sample {path} not found")
-    return lines_of(path)
+    return lines_of(samples_or_skip(name))
 
 
 def check(lines: list[str], name: str = "broken.txt") -> ValidationResult:

@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+from paths import REPO
 from rich.console import Console
 
 import bpflogs
@@ -15,7 +16,6 @@ from bpflogs.cli import main
 from bpflogs.render.validate_text import diagnostic_lines, print_results, write_results
 from bpflogs.validate import CHECKS, Severity, validate
 
-REPO = Path(__file__).resolve().parents[1]
 CLEAN = REPO / "corpus" / "strace" / "bpftool-prog-run-xdp_tt-T.txt"  # nothing to report
 WARNED = REPO / "corpus" / "mixed" / "xdp_load_and_dump.txt"  # warnings and notes, no errors
 HEADLINE = (  # FILE:LINE:COL: SEVERITY: MESSAGE [CHECK]

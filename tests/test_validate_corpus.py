@@ -13,47 +13,29 @@ asserted line by line below.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 
 import pytest
+from helpers import load
+from paths import CORPUS, NO_SAMPLES, have_samples, missing_samples, sample_files, samples_or_skip
 
-import bpflogs
-from bpflogs import Capture
 from bpflogs.validate import CHECKS, Severity, ValidationResult, validate
 from bpflogs.validate.locate import SourceMap, attr_offset, value_offsets
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("BPFLOGS_SHARED", REPO.parent / "shared"))
-SAMPLES = SHARED / "samples"
 NOT_CAPTURES = ("verifier-log.", "errors.", ".jited-shape.", ".bpftool-stderr.txt", ".dot", "README.md")
 
 
 def capture_paths() -> Iterator[object]:
     for folder in ("strace", "xlated", "mixed"):
-        for path in sorted((REPO / "corpus" / folder).iterdir()):
+        for path in sorted((CORPUS / folder).iterdir()):
             if path.is_file():
                 yield pytest.param(path, id=f"corpus/{folder}/{path.name}")
-    found = False
     for folder in ("strace", "xlated", "seed"):
-        where = SAMPLES / folder
-        if not where.is_dir():
-            continue
-        for path in sorted(where.iterdir()):
-            if path.is_file() and not any(mark in path.name for mark in NOT_CAPTURES):
-                found = True
-                yield pytest.param(path, id=f"samples/{folder}/{path.name}")
-    if not found:
-        yield pytest.param(
-            None, id="samples", marks=pytest.mark.skip(reason=f"no shared samples at {SAMPLES}")
-        )
-
-
-@cache
-def load(path: Path) -> Capture:
-    return bpflogs.parse_file(path)
+        for path in sample_files(folder, lambda p: not any(mark in p.name for mark in NOT_CAPTURES)):
+            yield pytest.param(path, id=f"samples/{folder}/{path.name}")
+    yield from missing_samples()
 
 
 @cache
@@ -85,21 +67,28 @@ def test_diagnostics_point_into_their_line(path: Path) -> None:
         assert diag.message and "\n" not in diag.message
 
 
-def strace_files() -> list[Path]:
-    paths = [p for p in (REPO / "corpus" / "strace").iterdir() if p.is_file()]
-    if (SAMPLES / "strace").is_dir():
-        paths += [
-            p
-            for p in (SAMPLES / "strace").iterdir()
-            if p.is_file() and not p.name.endswith((".md", "stderr.txt"))
-        ]
-    return sorted(paths)
+def strace_files(source: str) -> list[Path]:
+    """The strace captures of the corpus or of the shared samples."""
+    if source == "corpus":
+        return sorted(p for p in (CORPUS / "strace").iterdir() if p.is_file())
+    return sample_files("strace", lambda p: not p.name.endswith((".md", "stderr.txt")))
 
 
-def test_value_offsets_match_the_text() -> None:
+def sources(corpus: int, samples: int) -> list[object]:
+    """(source, least) cases, the corpus and the samples each with the least count it must reach;
+    the samples' case skips, with a reason, when they are absent."""
+    absent = pytest.mark.skipif(not have_samples(), reason=NO_SAMPLES)
+    return [
+        pytest.param("corpus", corpus, id="corpus"),
+        pytest.param("samples", samples, id="samples", marks=absent),
+    ]
+
+
+@pytest.mark.parametrize(("source", "least"), sources(corpus=10_000, samples=10_000))
+def test_value_offsets_match_the_text(source: str, least: int) -> None:
     """The offset of every node of every attr is where its rendering stands in the call's text."""
     nodes = 0
-    for path in strace_files():
+    for path in strace_files(source):
         for call in load(path).syscalls:
             start = attr_offset(call)
             if start is None or call.attr is None:
@@ -108,14 +97,15 @@ def test_value_offsets_match_the_text() -> None:
                 rendered = node.render()
                 assert call.text[offset : offset + len(rendered)] == rendered, (path.name, call.line)
                 nodes += 1
-    assert nodes > 10_000
+    assert nodes > least
 
 
-def test_columns_of_stitched_calls_map_to_their_physical_lines() -> None:
+@pytest.mark.parametrize(("source", "least"), sources(corpus=50, samples=20))
+def test_columns_of_stitched_calls_map_to_their_physical_lines(source: str, least: int) -> None:
     """A column in a call joined from an unfinished and a resumed line lands on the same character
     in the physical line it came from."""
     stitched = 0
-    for path in strace_files():
+    for path in strace_files(source):
         capture = load(path)
         sources = SourceMap.of(capture)
         for call in capture.syscalls:
@@ -125,21 +115,18 @@ def test_columns_of_stitched_calls_map_to_their_physical_lines() -> None:
             for offset in range(len(call.prefix.text), len(call.text), 7):
                 line, column = sources.locate(call.lines, call.parts, call.text, offset)
                 assert sources.text(line)[column - 1] == call.text[offset], (path.name, call.line, offset)
-    assert stitched > 50
+    assert stitched > least
 
 
 # ---------------------------------------------------------------------------------- what real files report
 
 
 def corpus(name: str) -> ValidationResult:
-    return checked(REPO / "corpus" / name)
+    return checked(CORPUS / name)
 
 
 def sample(name: str) -> ValidationResult:
-    path = SAMPLES / name
-    if not path.is_file():
-        pytest.skip(f"shared sample {path} not found")
-    return checked(path)
+    return checked(samples_or_skip(name))
 
 
 def found(result: ValidationResult, check: str) -> list[tuple[int, int, str]]:

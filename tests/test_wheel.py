@@ -16,11 +16,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from paths import REPO
 
 import bpflogs
 from bpflogs import Capture
 
-REPO = Path(__file__).resolve().parents[1]
 CAPTURE = "bpftool-prog-load-xdp_y.txt"
 NETWORK_TROUBLE = (
     "Could not find a version",
@@ -32,6 +32,8 @@ NETWORK_TROUBLE = (
     "ConnectTimeoutError",
     "Read timed out",
 )
+
+pytestmark = pytest.mark.slow  # builds the wheel and a venv
 
 
 def run(argv: list[str], cwd: Path, timeout: float = 600) -> subprocess.CompletedProcess[str]:

@@ -9,30 +9,25 @@ globbed when the tests are collected; ``.gz`` files are read transparently).
 from __future__ import annotations
 
 import gzip
-import os
 import re
 from collections import defaultdict
 from collections.abc import Iterator
-from functools import cache
 from pathlib import Path
 
 import pytest
+from helpers import load
+from paths import CORPUS, SAMPLES, have_samples, missing_samples, sample_files, samples_or_skip
 
-import bpflogs
-from bpflogs import Capture, Unparsed
+from bpflogs import Unparsed
 from bpflogs.model.insn import CallKind, Instruction, Program
 
 # ---------------------------------------------------------------------------------- inputs
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("BPFLOGS_SHARED", REPO.parent / "shared"))
-SAMPLES = SHARED / "samples"
 XLATED = SAMPLES / "xlated"
-CORPUS_XLATED = REPO / "corpus" / "xlated"
-CORPUS_MIXED = REPO / "corpus" / "mixed"
-SEED = SAMPLES / "seed" / "xlated-hello.txt"
-COMPANION = SAMPLES / "strace" / "v6.1_bpftool-prog-dump-xlated_v-s256.bpftool-stdout.txt"
-NO_SAMPLES = f"shared xlated samples not found at {XLATED} (set BPFLOGS_SHARED to the shared folder)"
+CORPUS_XLATED = CORPUS / "xlated"
+CORPUS_MIXED = CORPUS / "mixed"
+SEED = ("seed", "xlated-hello.txt")
+COMPANION = ("strace", "v6.1_bpftool-prog-dump-xlated_v-s256.bpftool-stdout.txt")
 
 # Not dumps, though they sit among the samples: `verifier-log.*` are verifier logs (same
 # disassembler, other prefixes: `N: (CC) TEXT ; STATE`, liveness columns, `func#0 @0`),
@@ -42,12 +37,8 @@ NOT_DUMPS = ("verifier-log.", "errors.", "calls.jited-shape.")
 
 
 def shared_dumps() -> list[Path]:
-    if not XLATED.is_dir():
-        return []
-    return sorted(
-        p
-        for p in XLATED.iterdir()
-        if p.is_file() and p.suffix in (".txt", ".json") and not p.name.startswith(NOT_DUMPS)
+    return sample_files(
+        "xlated", lambda p: p.suffix in (".txt", ".json") and not p.name.startswith(NOT_DUMPS)
     )
 
 
@@ -62,26 +53,19 @@ def corpus_dumps() -> list[Path]:
 def _dump_params() -> Iterator[object]:
     for path in corpus_dumps():
         yield pytest.param(path, id=f"corpus/{path.parent.name}/{path.name}")
-    shared = shared_dumps()
-    for path in shared:
+    for path in shared_dumps():
         yield pytest.param(path, id=f"samples/{path.name}")
-    for path in (SEED, COMPANION):
-        if path.is_file():
+    if have_samples():
+        for parts in (SEED, COMPANION):
+            path = samples_or_skip(*parts)
             yield pytest.param(path, id=f"samples/{path.parent.name}/{path.name}")
-    if not shared:
-        yield pytest.param(None, id="samples", marks=pytest.mark.skip(reason=NO_SAMPLES))
-
-
-@cache
-def load(path: Path) -> Capture:
-    return bpflogs.parse_file(path)
+    yield from missing_samples()
 
 
 def test_inputs_found() -> None:
     assert corpus_dumps(), f"no dumps in {CORPUS_XLATED}"
     assert any(".json" in p.name for p in corpus_dumps())
-    if not XLATED.is_dir():
-        pytest.skip(NO_SAMPLES)
+    samples_or_skip("xlated")
     names = {p.name for p in shared_dumps()}
     assert "calls.plain.bpftool-7.8.txt" in names and "v4.pretty-opcodes.bpftool-7.8.json" in names
     assert not any(n.startswith(NOT_DUMPS) or n.endswith(".dot") for n in names)
@@ -157,7 +141,7 @@ def _pairs() -> Iterator[object]:
             yield pytest.param(ref, other, version, id=f"{prog}@{version}:{ref_mode}~{mode}")
 
 
-PAIRS = list(_pairs())
+PAIRS = list(_pairs()) + missing_samples(3)
 if not PAIRS:
     PAIRS = [pytest.param(None, None, None, marks=pytest.mark.skip(reason="no dumps to compare"))]
 
@@ -205,7 +189,9 @@ def test_same_program_same_model(ref: Path, other: Path, version: str) -> None:
             assert _sources(pa, old_json) == _sources(pb)
 
 
-@pytest.mark.parametrize("path", [p for p in corpus_dumps() + shared_dumps() if "linum" in p.name] or [None])
+@pytest.mark.parametrize(
+    "path", [p for p in corpus_dumps() + shared_dumps() if "linum" in p.name] + missing_samples() or [None]
+)
 def test_linum_dumps_carry_file_and_line(path: Path | None) -> None:
     if path is None:
         pytest.skip("no linum dumps")
@@ -221,8 +207,7 @@ def test_linum_dumps_carry_file_and_line(path: Path | None) -> None:
 
 
 def test_linum_and_plain_source_texts_equal() -> None:
-    if not XLATED.is_dir():
-        pytest.skip(NO_SAMPLES)
+    samples_or_skip("xlated")
     for prog in ("calls", "maps"):
         for version in ("7.1", "7.8"):
             plain = load(XLATED / f"{prog}.plain.bpftool-{version}.txt").programs[0]
@@ -235,8 +220,7 @@ def test_linum_and_plain_source_texts_equal() -> None:
 
 
 def test_json_linum_matches_text_linum() -> None:
-    if not XLATED.is_dir():
-        pytest.skip(NO_SAMPLES)
+    samples_or_skip("xlated")
     text = load(XLATED / "calls.opcodes-linum.bpftool-7.8.txt").programs[0]
     json = load(XLATED / "calls.pretty-opcodes-linum.bpftool-7.8.json").programs[0]
     assert json.origin == "json" and text.origin == "text"
@@ -294,8 +278,7 @@ SILENT = {("movsx", "mov"), ("div", "div"), ("mod", "mod"), ("percpu_addr", "mov
 
 @pytest.mark.parametrize("stem", VERSION_PAIRS)
 def test_old_bpftool_differs_only_where_it_misprints(stem: str) -> None:
-    if not XLATED.is_dir():
-        pytest.skip(NO_SAMPLES)
+    samples_or_skip("xlated")
     old_path, new_path = XLATED / f"{stem}.bpftool-7.1.txt", XLATED / f"{stem}.bpftool-7.8.txt"
     old_texts, new_texts = _insn_texts(old_path), _insn_texts(new_path)
     assert old_texts.keys() == new_texts.keys()
@@ -328,8 +311,7 @@ def test_old_bpftool_differs_only_where_it_misprints(stem: str) -> None:
 
 
 def test_v4_flagged_and_silent_misprints() -> None:
-    if not XLATED.is_dir():
-        pytest.skip(NO_SAMPLES)
+    samples_or_skip("xlated")
     (old,) = load(XLATED / "v4.plain.bpftool-7.1.txt").programs
     flagged = {i.slot for i in old.instructions if i.flags}
     bugs = {i.slot for i in old.instructions if i.op == "bug"}
@@ -340,16 +322,14 @@ def test_v4_flagged_and_silent_misprints() -> None:
 
 
 def test_maps_misprints_flagged_with_bytes() -> None:
-    if not XLATED.is_dir():
-        pytest.skip(NO_SAMPLES)
+    samples_or_skip("xlated")
     for name in ("maps.opcodes.bpftool-7.1.txt", "maps.pretty-opcodes.bpftool-7.1.json"):
         (prog,) = load(XLATED / name).programs
         assert {i.slot for i in prog.instructions if i.flags} == MISPRINTED["maps.opcodes"], name
 
 
 def test_json_versions_differ_like_text() -> None:
-    if not XLATED.is_dir():
-        pytest.skip(NO_SAMPLES)
+    samples_or_skip("xlated")
     (old,) = load(XLATED / "maps.json.bpftool-7.1.json").programs
     (new,) = load(XLATED / "maps.json.bpftool-7.8.json").programs
     differ = {a.slot for a, b in zip(old.instructions, new.instructions, strict=True) if a != b}

@@ -6,25 +6,24 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from paths import CORPUS, missing_samples, sample_files
 
 from bpflogs.parse.programs import DumpReader
 from bpflogs.parse.xlated import grammar_record as _record
 from bpflogs.parse.xlated import parse_dump_line
 from bpflogs.read import open_source
 
-ROOT = Path(__file__).resolve().parents[1]
-SAMPLES = ROOT.parent / "shared" / "samples" / "xlated"
-
 
 def dumps() -> list[Path]:
-    files = [p for p in sorted((ROOT / "corpus" / "xlated").iterdir()) if ".txt" in p.name]
-    files += sorted(ROOT.joinpath("corpus", "pairs").glob("*/*/*.txt"))
-    if SAMPLES.is_dir():
-        files += [p for p in sorted(SAMPLES.glob("*.txt")) if "plain" in p.name or "opcodes" in p.name]
+    files = [p for p in sorted((CORPUS / "xlated").iterdir()) if ".txt" in p.name]
+    files += sorted(CORPUS.joinpath("pairs").glob("*/*/*.txt"))
+    files += sample_files(
+        "xlated", lambda p: p.suffix == ".txt" and ("plain" in p.name or "opcodes" in p.name)
+    )
     return [p for p in files if not p.name.startswith("load.")]
 
 
-@pytest.mark.parametrize("path", dumps(), ids=lambda p: f"{p.parent.name}/{p.name}")
+@pytest.mark.parametrize("path", dumps() + missing_samples(), ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_cached_forms_equal_whole_line_parses(path: Path) -> None:
     with open_source(path) as src:
         lines = list(src.lines())

@@ -19,10 +19,10 @@ import struct
 from collections import defaultdict
 from collections.abc import Iterator
 from functools import lru_cache
-from pathlib import Path
 
 import lark
 import pytest
+from paths import CORPUS
 
 import bpflogs
 from bpflogs import Unparsed
@@ -31,7 +31,6 @@ from bpflogs.parse.grammar import grammar_text
 from bpflogs.validate import validate
 
 Shape = tuple[str, tuple[str, ...]]
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def enc(code: int, dst: int = 0, src: int = 0, off: int = 0, imm: int = 0, imm_hi: int | None = None) -> str:
@@ -318,7 +317,7 @@ def test_the_source_register_dropped_from_a_byte_swap_is_flagged() -> None:
 
 
 def test_validate_points_at_the_register_a_byte_swap_repeats_wrongly() -> None:
-    path = ROOT / "corpus" / "xlated" / "xdp_stats.xdp_stats.plain.txt"
+    path = CORPUS / "xlated" / "xdp_stats.xdp_stats.plain.txt"
     lines = path.read_text().splitlines()
     n = next(i for i, t in enumerate(lines) if t.endswith("(dc) r1 = be16 r1"))
     lines[n] = lines[n][: -len("r1")] + "r2"  # the source register dropped

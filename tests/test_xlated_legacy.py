@@ -16,6 +16,7 @@ import json
 from pathlib import Path
 
 import pytest
+from paths import FIXTURES
 
 import bpflogs
 from bpflogs.cli import main
@@ -206,7 +207,7 @@ def test_an_old_and_a_modern_spelling_of_one_program_differ_only_in_formatting(
 
 # `crash> bpf -p 13 -T` on a 2018 kernel (4.16-era), as the crash utility's own help text
 # for its bpf command shows it: the kernel's instructions (not bpftool's), with their bytes
-CRASH = Path(__file__).resolve().parent / "fixtures" / "crash-bpf-p13-T.txt"
+CRASH = FIXTURES / "crash-bpf-p13-T.txt"
 
 
 def test_a_crash_listing_reads_typed_and_true_to_its_bytes() -> None:

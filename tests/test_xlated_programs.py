@@ -8,14 +8,14 @@ read from the dump texts with plain regular expressions, not from bpflogs.
 from __future__ import annotations
 
 import dataclasses
-import os
 import re
 import struct
-from functools import cache
 from itertools import pairwise
 from pathlib import Path
 
 import pytest
+from helpers import load as _load
+from paths import missing_samples, sample_files, samples_or_skip
 
 import bpflogs
 from bpflogs import Capture
@@ -23,10 +23,6 @@ from bpflogs.model.insn import CallKind, FunctionHeader, InsnLine, Instruction, 
 
 # ---------------------------------------------------------------------------------- inputs
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("BPFLOGS_SHARED", REPO.parent / "shared"))
-XLATED = SHARED / "samples" / "xlated"
-NO_SAMPLES = f"shared xlated samples not found at {XLATED} (set BPFLOGS_SHARED to the shared folder)"
 
 # Files in the samples folder that are not `prog dump xlated` output: verifier logs
 # (`verifier-log.*`, the same disassembler with other prefixes and callbacks), bpftool's
@@ -36,16 +32,7 @@ NOT_DUMPS = ("verifier-log.", "errors.", "calls.jited-shape.")
 
 
 def sample_path(name: str) -> Path:
-    if not XLATED.is_dir():
-        pytest.skip(NO_SAMPLES)
-    path = XLATED / name
-    assert path.is_file(), f"shared sample {name} is missing from {XLATED}"
-    return path
-
-
-@cache
-def _load(path: Path) -> Capture:
-    return bpflogs.parse_file(path)
+    return samples_or_skip("xlated", name)
 
 
 def load(name: str) -> Capture:
@@ -60,10 +47,9 @@ def program(name: str) -> Program:
 
 def dump_samples(pattern: str) -> list[object]:
     """pytest params for the dumps matching ``pattern``; one skipped param if absent."""
-    if not XLATED.is_dir():
-        return [pytest.param(None, marks=pytest.mark.skip(reason=NO_SAMPLES))]
-    names = sorted(p.name for p in XLATED.glob(pattern) if p.is_file() and not p.name.startswith(NOT_DUMPS))
-    return [pytest.param(n, id=n) for n in names]
+    dumps = sample_files("xlated", lambda p: p.match(pattern) and not p.name.startswith(NOT_DUMPS))
+    names = [p.name for p in dumps]
+    return [pytest.param(n, id=n) for n in names] + missing_samples()
 
 
 def insn_slots(text: str) -> list[tuple[int, str]]:
@@ -476,9 +462,7 @@ def test_name_from_pinned_command() -> None:
 
 
 def test_name_from_id_command() -> None:
-    seed = SHARED / "samples" / "seed" / "xlated-hello.txt"
-    if not seed.is_file():
-        pytest.skip(f"seed dump not found at {seed}")
+    seed = samples_or_skip("seed", "xlated-hello.txt")
     alone = bpflogs.parse_file(seed).programs[0]
     assert alone.name == "hello"  # its first (BTF) function
     capture = bpflogs.parse_text("$ bpftool prog dump xlated id 72\n" + seed.read_text())

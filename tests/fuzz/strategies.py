@@ -17,11 +17,10 @@ the way bpflogs reads them.
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
 
 from hypothesis import strategies as st
+from paths import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 SEED_DIRS = ("corpus/strace", "corpus/mixed", "corpus/xlated")
 
 # nesting: mostly around the parser's limit (100 levels), one time in ten 10k deep

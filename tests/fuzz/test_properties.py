@@ -19,6 +19,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -40,6 +41,8 @@ from bpflogs.validate import validate
 
 from .budget import budget
 from .strategies import any_line, capture_lines, edited_capture, strace_line, xlated_line
+
+pytestmark = pytest.mark.slow  # hundreds to thousands of examples each: about 80 s in all
 
 _SGR = re.compile(r"\x1b\[[0-9;]*m")
 _SURROGATE = re.compile("[\ud800-\udfff]")
