@@ -20,21 +20,22 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "bpflogs"
 XDP_Y = ROOT / "corpus" / "strace" / "bpftool-prog-load-xdp_y.txt"
 
-# what each part of the package may import (besides itself and the leaf modules); model <
-# parse < api; compare < render < commands < cli; the top-level package names them all
-LEAVES = {"errors", "version", "schema", "opcodes", "read", "sniff", "gcpause"}
-ALLOWED = {
-    "model": set(),
-    "objects": {"model"},
-    "parse": {"model"},
-    "compare": {"model", "objects"},
-    "validate": {"model", "objects"},
-    "api": {"model", "objects", "parse", "compare"},
-    "render": {"model", "compare", "validate"},
-    "commands": {"model", "objects", "parse", "compare", "validate", "api", "render"},
-    "cli": {"commands", "render"},
-    "__main__": {"cli"},
-}
+# bottom to top: a unit (a top-level module or a subpackage of bpflogs) imports only from the
+# layers below its own; units of one layer do not import each other; every unit has a layer
+LAYERS: tuple[tuple[str, ...], ...] = (
+    ("errors", "encoding", "rules", "version"),
+    ("schema", "read", "sniff", "gcpause"),
+    ("model",),
+    ("objects",),
+    ("parse",),
+    ("compare", "validate"),
+    ("api",),
+    ("render",),
+    ("commands",),
+    ("cli",),
+    ("__init__", "__main__"),
+)
+RANK = {unit: rank for rank, units in enumerate(LAYERS) for unit in units}
 
 
 def _imports(path: Path) -> Iterator[tuple[int, str]]:
@@ -49,24 +50,25 @@ def _imports(path: Path) -> Iterator[tuple[int, str]]:
             yield from ((node.lineno, a.name) for a in node.names if a.name.startswith("bpflogs."))
 
 
-def _part(module: str) -> str:
-    return module.split(".")[1]
+def _unit(path: Path) -> str:
+    return path.relative_to(PACKAGE).parts[0].removesuffix(".py")
+
+
+def test_every_unit_has_a_layer() -> None:
+    units = {_unit(path) for path in PACKAGE.rglob("*.py")}
+    assert units <= set(RANK), f"modules with no layer in LAYERS: {sorted(units - set(RANK))}"
 
 
 def test_each_layer_imports_only_from_below() -> None:
     wrong = []
-    checked = 0
-    for path in sorted(PACKAGE.rglob("*.py")):
-        rel = path.relative_to(PACKAGE)
-        part = rel.parts[0].removesuffix(".py")
-        if part == "__init__" or part not in ALLOWED:  # the package's facade; a part not placed yet
-            continue
-        checked += 1
+    paths = sorted(PACKAGE.rglob("*.py"))
+    assert len(paths) > 40
+    for path in paths:
+        unit = _unit(path)
         for line, module in _imports(path):
-            other = _part(module)
-            if other != part and other not in LEAVES and other not in ALLOWED[part]:
-                wrong.append(f"bpflogs/{rel}:{line}: {part} imports {module}")
-    assert checked > 40
+            other = module.split(".")[1]
+            if other != unit and RANK.get(other, len(LAYERS)) >= RANK.get(unit, -1):
+                wrong.append(f"bpflogs/{path.relative_to(PACKAGE)}:{line}: {unit} imports {module}")
     assert not wrong, "\n".join(wrong)
 
 
