@@ -189,6 +189,7 @@ class Raw:
     off: int
     imm: int
     imm64: int | None = None  # LD_IMM64: both halves
+    head2: int | None = None  # LD_IMM64: the second slot's code, registers and offset (zero)
 
 
 def decode(data: bytes) -> Raw | None:
@@ -196,11 +197,11 @@ def decode(data: bytes) -> Raw | None:
     if len(data) not in (SLOT_BYTES, 2 * SLOT_BYTES):
         return None
     code, regs, off, imm = struct.unpack_from("<BBhi", data)
-    imm64 = None
+    imm64 = head2 = None
     if len(data) == 2 * SLOT_BYTES:
-        hi = struct.unpack_from("<I", data, 12)[0]
+        head2, hi = struct.unpack_from("<II", data, 8)
         imm64 = (imm & 0xFFFFFFFF) | (hi << 32)
-    return Raw(code, regs & 0x0F, regs >> 4, off, imm, imm64)
+    return Raw(code, regs & 0x0F, regs >> 4, off, imm, imm64, head2)
 
 
 def class_name(code: int) -> str:

@@ -148,7 +148,7 @@ def test_each_op_the_encoding_names_has_its_opcode() -> None:
         assert encoding.expected_opcode(op, size=8) == 0xDB
     assert {encoding.class_name(code) for code in range(8)} == set(encoding.CLASSES)
     raw = encoding.decode(bytes.fromhex("18 01 00 00 01 00 00 00 00 00 00 00 02 00 00 00"))
-    assert raw == encoding.Raw(0x18, 1, 0, 0, 1, (2 << 32) | 1)
+    assert raw == encoding.Raw(0x18, 1, 0, 0, 1, (2 << 32) | 1, head2=0)
     assert encoding.decode(b"\x95" * 9) is None
 
 

@@ -5,7 +5,7 @@ The forms are enumerated from the Lark grammar itself: each alternative of each 
 grammar without a sample here fails ``test_every_grammar_form_has_a_sample``. Each sample
 is a real line (corpus/xlated, shared/samples/xlated) with its real bytes, or a hand-made
 one whose bytes are encoded here from the BPF instruction layout, independently of
-``bpflogs.opcodes``. A sample parses without flags, in plain and in ``opcodes`` mode; each
+``bpflogs.encoding``. A sample parses without flags, in plain and in ``opcodes`` mode; each
 single-field change of its text that contradicts the opcode byte or the bytes (another
 register, the other register view, another operator, size or number, a repeated register
 that is not the one it repeats) is flagged, or is no line bpflogs reads at all.

@@ -3,7 +3,7 @@
 Each test parses a one-line dump with ``parse_text`` and checks the typed fields of its
 one record and that the record renders back to its exact text. Lines are built from the
 spec's tables, so the opcode byte each form must carry is computed here from the BPF
-encoding (class | op | source bit), independently of ``bpflogs.opcodes``.
+encoding (class | op | source bit), independently of ``bpflogs.encoding``.
 """
 
 from __future__ import annotations

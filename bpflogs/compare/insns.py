@@ -12,7 +12,6 @@ where the texts show the same (or show nothing) is an ``encoding`` change.
 from __future__ import annotations
 
 import re
-import struct
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
@@ -21,7 +20,7 @@ from itertools import compress
 from operator import attrgetter
 from typing import Any
 
-from bpflogs.encoding import ATOMIC_IMM
+from bpflogs.encoding import ATOMIC_IMM, ENDIAN_OPS, decode
 from bpflogs.model.insn import CallKind, Function, InsnForm, Instruction
 from bpflogs.rules import Rule
 
@@ -321,19 +320,17 @@ _MOVES = object()  # a field that encodes what is compared by correspondence or 
 
 def _byte_fields(raw: bytes) -> tuple[object, ...]:
     """The fields of an instruction's bytes: code, dst_reg, src_reg, off, imm and, for an
-    LD_IMM64, the second slot's first four bytes and its imm (the upper half of the
-    constant); None where there is no second slot. Bytes of another length: the bytes."""
-    if len(raw) not in (8, 16):
+    LD_IMM64, the second slot's first four bytes and the upper half of the constant; None
+    where there is no second slot. Bytes of another length: the bytes."""
+    fields = decode(raw)
+    if fields is None:
         return (raw, None, None, None, None, None, None)
-    code, regs, off, imm = struct.unpack_from("<BBhi", raw)
-    nxt = hi = None
-    if len(raw) == 16:
-        nxt, hi = struct.unpack_from("<Ii", raw, 8)
-    return (code, regs & 0x0F, regs >> 4, off, imm, nxt, hi)
+    hi = None if fields.imm64 is None else fields.imm64 >> 32
+    return (fields.code, fields.dst, fields.src, fields.off, fields.imm, fields.head2, hi)
 
 
 _ALU_OFF = frozenset(("div", "mod", "mov", "movsx", "addr_space_cast", "percpu_addr"))
-_NO_SRC = frozenset(("neg", "le", "be", "bswap"))
+_NO_SRC = frozenset(("neg", *ENDIAN_OPS))  # ops whose source bit is no register
 
 
 def _shown(insn: Instruction) -> tuple[object, ...]:
