@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bpflogs.parse.lines import LogicalLine, logical_lines
-from bpflogs.parse.strace import _parse_whole, parse_line
+from bpflogs.parse.strace import StraceCache, _parse_whole, parse_line
 from bpflogs.read import open_source
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,9 +28,10 @@ def test_cached_events_equal_whole_line_parses(path: Path) -> None:
     with open_source(path) as src:
         items = [x for x in logical_lines(src.lines()) if isinstance(x, LogicalLine)]
     assert items
+    cache = StraceCache()  # one for the file, as a parse has
     for ll in items:
-        assert parse_line(ll) == _parse_whole(ll), ll.text
-        assert parse_line(ll) == _parse_whole(ll), ll.text  # and again, from the cache
+        assert parse_line(ll, cache) == _parse_whole(ll), ll.text
+        assert parse_line(ll, cache) == _parse_whole(ll), ll.text  # and again, from the cache
 
 
 @pytest.mark.parametrize(

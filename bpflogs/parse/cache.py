@@ -14,7 +14,9 @@ lives at module level.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from bpflogs.parse.strace import StraceCache
 
 __all__ = ["ParseCache"]
 
@@ -22,3 +24,5 @@ __all__ = ["ParseCache"]
 @dataclass(slots=True, eq=False)
 class ParseCache:
     """The memo tables of one parse, or of several that share them."""
+
+    strace: StraceCache = field(default_factory=StraceCache)  # event texts, prefixes, markers, -T results

@@ -216,11 +216,11 @@ class CaptureStream:
     def _record(self, item: LogicalLine) -> r.Record:
         """The record of a logical line; a resumed line whose unfinished half was given out
         before (see ``WINDOW``) names that half and carries the call the two make."""
-        record = parse_line(item)
+        record = parse_line(item, self.cache.strace)
         half = item.resumes
         if half is None or not isinstance(record, r.Resumed):
             return record
-        call = parse_line(stitch(half, item))
+        call = parse_line(stitch(half, item), self.cache.strace)
         if isinstance(call, (r.Syscall, r.OtherSyscall)):
             return replace(record, resumes=half.lines[0], call=call)
         if isinstance(call, r.Unparsed):  # each half reads, the two together do not
