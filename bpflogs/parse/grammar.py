@@ -7,17 +7,26 @@ markers) are built from the grammars' own terminals here (``terminal_regexp``,
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from importlib import resources
 from pathlib import Path
 
 import lark
 
-__all__ = ["grammar_text", "lalr_parser", "rule_expansions", "terminal_regexp", "terminal_text"]
+__all__ = [
+    "grammar_text",
+    "lalr_parser",
+    "parser",
+    "register",
+    "rule_expansions",
+    "terminal_regexp",
+    "terminal_text",
+]
 
-# the parser built of each grammar (process-wide: it holds the grammar's tables, no input):
-# its terminals serve the fast paths too, so the grammar is loaded once
-_BUILT: dict[str, lark.Lark] = {}
+_Transformer = lark.Transformer[lark.Token, object]
+# the transformer and start rules each grammar's parser is built with (``register``)
+_REGISTERED: dict[str, tuple[Callable[[], _Transformer], tuple[str, ...]]] = {}
 
 
 def grammar_text(name: str) -> str:
@@ -29,18 +38,26 @@ def grammar_text(name: str) -> str:
     return source_tree.read_text(encoding="utf-8")
 
 
-def lalr_parser(
-    name: str, transformer: lark.Transformer[lark.Token, object], start: str | list[str] = "start"
-) -> lark.Lark:
+def lalr_parser(name: str, transformer: _Transformer, start: str | list[str] = "start") -> lark.Lark:
     """An LALR parser with the contextual lexer that runs ``transformer`` while parsing (no tree)."""
-    parser = _lark(grammar_text(name), transformer, start)
-    _BUILT.setdefault(name, parser)
-    return parser
+    return _lark(grammar_text(name), transformer, start)
 
 
-def _lark(
-    text: str, transformer: lark.Transformer[lark.Token, object] | None, start: str | list[str]
-) -> lark.Lark:
+def register(name: str, transformer: Callable[[], _Transformer], start: tuple[str, ...] = ("start",)) -> None:
+    """Say what ``parser(name)`` is built with: the transformer its parse runs, its start rules."""
+    _REGISTERED[name] = (transformer, start)
+
+
+@cache
+def parser(name: str) -> lark.Lark:
+    """The parser of grammar ``name``, built once (process-wide: it holds the grammar's tables,
+    no input) with what was registered for it, else with no transformer. The fast paths'
+    terminals come from it too, so that a grammar is loaded once."""
+    transformer, start = _REGISTERED.get(name, (None, ("start",)))
+    return _lark(grammar_text(name), transformer() if transformer is not None else None, list(start))
+
+
+def _lark(text: str, transformer: _Transformer | None, start: str | list[str]) -> lark.Lark:
     return lark.Lark(
         text,
         parser="lalr",
@@ -56,13 +73,10 @@ def _lark(
 @cache
 def _syntax(name: str) -> tuple[dict[str, lark.lexer.TerminalDef], dict[str, list[tuple[str, ...]]]]:
     """The terminals of grammar ``name`` by name, and the expansions of its rules by name."""
-    parser = _BUILT.get(name)
-    if parser is None:  # no parser of it yet: the grammar alone (its tables come from Lark's cache)
-        parser = _lark(grammar_text(name), None, "start")
     rules: dict[str, list[tuple[str, ...]]] = {}
-    for rule in parser.rules:
+    for rule in parser(name).rules:
         rules.setdefault(rule.origin.name, []).append(tuple(str(s.name) for s in rule.expansion))
-    return {t.name: t for t in parser.terminals}, rules
+    return {t.name: t for t in parser(name).terminals}, rules
 
 
 def terminal_regexp(grammar: str, terminal: str) -> str:

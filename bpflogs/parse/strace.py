@@ -22,7 +22,7 @@ from lark import Token, v_args
 from bpflogs import schema
 from bpflogs.model import records as r
 from bpflogs.model import values as v
-from bpflogs.parse.grammar import lalr_parser, terminal_regexp
+from bpflogs.parse.grammar import parser, register, terminal_regexp
 from bpflogs.parse.lines import (
     GRAMMAR,
     PREFIX_FIELDS,
@@ -438,9 +438,11 @@ def _unprefixed(cls: Any, **fields: Any) -> Callable[[r.Prefix], _Build]:
     return build
 
 
-@lru_cache(maxsize=1)
+register(GRAMMAR, _ToModel, start=("start", "body"))
+
+
 def _parser() -> lark.Lark:
-    return lalr_parser("strace.lark", _ToModel(), start=["start", "body"])
+    return parser(GRAMMAR)
 
 
 def _prefix(m: re.Match[str], cache: StraceCache) -> r.Prefix:
