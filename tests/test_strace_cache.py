@@ -102,7 +102,7 @@ def test_tables_keep_within_their_limits() -> None:
         record = parse_line(ll, cache)
         assert record.render() == ll.text
         assert len(cache.events) <= 4 and cache.chars <= 200
-        assert len(cache.prefixes) <= 4 and len(cache.timed) <= 4
+        assert len(cache.prefixes) <= 4 and len(cache.timed) <= 4 and len(cache.untimed) <= 4
     long = LogicalLine(
         (41,), f'bpf(BPF_OBJ_GET, {{pathname="/{"x" * 300}", bpf_fd=0, file_flags=0}}, 16) = 3'
     )

@@ -106,17 +106,19 @@ def _is_literal(terminal: str) -> bool:
 
 def test_constants_equal_the_grammar_terminals() -> None:
     assert terminal_text("strace.lark", "UNFINISHED") == lines.UNFINISHED
-    assert strace._duration_pattern().pattern == terminal_regexp("strace.lark", "DURATION") + r"\Z"
+    duration = terminal_regexp("strace.lark", "DURATION", groups=False)
+    assert strace._duration_pattern().pattern == duration + r"\Z"
     resumed, call = lines._markers()
     assert resumed.pattern == terminal_regexp("strace.lark", "RESUMED")
     assert call.pattern == terminal_regexp("strace.lark", "CALL_OPEN")
     fields = lines.PREFIX_FIELDS.items()
-    groups = [f"(?P<{field}>{terminal_regexp('strace.lark', t)})?" for t, field in fields]
+    groups = [f"(?P<{field}>{terminal_regexp('strace.lark', t, groups=False)})?" for t, field in fields]
     assert lines.prefix_pattern().pattern == "".join(groups)
 
 
 def _rebuild() -> None:
     """Forget every parser and pattern made of the grammars (the next use makes them again)."""
+    strace._FAST.clear()
     for made in (grammar.parser, grammar._syntax, lines.prefix_pattern, lines._markers,
                  strace._duration_pattern, strace._event_start):  # fmt: skip
         made.cache_clear()

@@ -7,6 +7,7 @@ markers) are built from the grammars' own terminals here (``terminal_regexp``,
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import cache
 from importlib import resources
@@ -44,8 +45,11 @@ def lalr_parser(name: str, transformer: _Transformer, start: str | list[str] = "
 
 
 def register(name: str, transformer: Callable[[], _Transformer], start: tuple[str, ...] = ("start",)) -> None:
-    """Say what ``parser(name)`` is built with: the transformer its parse runs, its start rules."""
+    """Say what ``parser(name)`` is built with: the transformer its parse runs, its start rules
+    (a parser built before without them is built again)."""
     _REGISTERED[name] = (transformer, start)
+    parser.cache_clear()
+    _syntax.cache_clear()
 
 
 @cache
@@ -79,10 +83,50 @@ def _syntax(name: str) -> tuple[dict[str, lark.lexer.TerminalDef], dict[str, lis
     return {t.name: t for t in parser(name).terminals}, rules
 
 
-def terminal_regexp(grammar: str, terminal: str) -> str:
+def terminal_regexp(grammar: str, terminal: str, *, groups: bool = True) -> str:
     """The regular expression the lexer matches ``terminal`` of ``grammar`` with (its flags
-    inline, a literal escaped)."""
-    return _syntax(grammar)[0][terminal].pattern.to_regexp()
+    inline, a literal escaped); ``groups=False``: its groups made non-capturing, for a
+    pattern whose groups are its own (they number alike whatever the terminals hold)."""
+    regexp = _syntax(grammar)[0][terminal].pattern.to_regexp()
+    return regexp if groups else _non_capturing(regexp)
+
+
+def _non_capturing(regexp: str) -> str:
+    """``regexp`` with each capturing group ``(...)`` made ``(?:...)`` (a named group too)."""
+    out: list[str] = []
+    i, in_class = 0, False
+    while i < len(regexp):
+        char = regexp[i]
+        if char == "\\":  # an escape: the next character is not syntax
+            out.append(regexp[i : i + 2])
+            i += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+            out.append(char)
+            i += 1
+            for lead in ("^", "]"):  # a "]" first in a class is a member
+                if regexp.startswith(lead, i):
+                    out.append(lead)
+                    i += 1
+            continue
+        elif char == "(":
+            if regexp.startswith("(?P<", i):
+                i = regexp.index(">", i) + 1
+                out.append("(?:")
+                continue
+            if not regexp.startswith("(?", i):
+                out.append("(?:")
+                i += 1
+                continue
+        out.append(char)
+        i += 1
+    result = "".join(out)
+    if re.compile(result).groups:
+        raise ValueError(f"cannot make the groups of {regexp!r} non-capturing")
+    return result
 
 
 def terminal_text(grammar: str, terminal: str) -> str:

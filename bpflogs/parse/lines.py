@@ -59,8 +59,9 @@ PREFIX_FIELDS = {
 @lru_cache(maxsize=1)
 def prefix_pattern() -> re.Pattern[str]:
     """The grammar's ``prefix`` rule as one regex, made of its own terminals in its order,
-    each in a group named for its field (``PREFIX_FIELDS``): where the event starts, the pid
-    to stitch unfinished calls by, and (``bpflogs.parse.strace``) the prefix's fields."""
+    each in a group named for its field (``PREFIX_FIELDS``), the only groups: where the event
+    starts, the pid to stitch unfinished calls by, and (``bpflogs.parse.strace``) the
+    prefix's fields."""
     expansions = rule_expansions(GRAMMAR, "prefix")
     order = max(expansions, key=len)
     every_subset = {c for n in range(len(order) + 1) for c in itertools.combinations(order, n)}
@@ -68,7 +69,9 @@ def prefix_pattern() -> re.Pattern[str]:
         # the regex reads "A? B? C? ..." over the known fields: another shape needs new code
         shape = " ".join(t + "?" for t in PREFIX_FIELDS)
         raise RuntimeError(f"{GRAMMAR}: the prefix rule is no longer {shape}")
-    return re.compile("".join(f"(?P<{PREFIX_FIELDS[t]}>{terminal_regexp(GRAMMAR, t)})?" for t in order))
+    return re.compile(
+        "".join(f"(?P<{PREFIX_FIELDS[t]}>{terminal_regexp(GRAMMAR, t, groups=False)})?" for t in order)
+    )
 
 
 @lru_cache(maxsize=1)

@@ -10,6 +10,7 @@ caller owns (``ParseCache.strace``); nothing read is kept at module level.
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -109,7 +110,12 @@ class _ToModel(lark.Transformer[Token, Any]):
     def prefix(self, *tokens: Token) -> r.Prefix:
         if not tokens:
             return _EMPTY_PREFIX
-        return _prefix_of("".join(tokens), **{PREFIX_FIELDS[t.type]: str(t) for t in tokens})
+        texts: dict[str, str | None] = dict.fromkeys(PREFIX_FIELDS.values())
+        texts.update((PREFIX_FIELDS[t.type], str(t)) for t in tokens)
+        return _prefix_of(
+            "".join(tokens), texts["pid"], texts["secontext"], texts["time"], texts["relative"],
+            texts["scno"], texts["ip"],
+        )  # fmt: skip
 
     def bpf_call(self, _open: Token, args: tuple[Any, ...], end: tuple[Any, ...]) -> Any:
         arg_names, cmd, attr, size = args
@@ -308,19 +314,36 @@ def _prefix_of(
     relative: str | None = None,
     scno: str | None = None,
     ip: str | None = None,
+    cache: StraceCache | None = None,
 ) -> r.Prefix:
     """The Prefix of a prefix ``text`` from the text of each of its tokens (the grammar's
-    PID, SECONTEXT, ABS_TIME, REL_TIME, SCNO, IP): the one decoder of each field."""
-    number, comm = pid_of(pid) if pid is not None else (None, None)
+    PID, SECONTEXT, ABS_TIME, REL_TIME, SCNO, IP): the one decoder of each field. With a
+    ``cache``, the fields that repeat from line to line (all but the times) are decoded once."""
+    key = (pid, secontext, scno, ip)
+    fixed = cache.untimed.get(key) if cache is not None else None
+    if fixed is None:
+        number, comm = pid_of(pid) if pid is not None else (None, None)
+        fixed = (
+            number,
+            comm,
+            secontext[1:-2] if secontext is not None else None,  # "[ctx] "
+            scno[1:-2].strip() if scno is not None else None,  # "[  321] "
+            ip[1:-2] if ip is not None else None,  # "[00007f3a5b1c2d3e] "
+        )
+        if cache is not None:
+            if len(cache.untimed) >= cache.limit:
+                cache.untimed.clear()
+            cache.untimed[key] = fixed
+    number, comm, secontext_field, scno_field, ip_field = fixed
     return r.Prefix(
         text,
         number,
         comm,
-        secontext[1:-2] if secontext is not None else None,  # "[ctx] "
+        secontext_field,
         time[:-1] if time is not None else None,  # "07:46:19.123 "
         relative.strip().strip("(+)").strip() if relative is not None else None,  # "(+ 0.000117) "
-        scno[1:-2].strip() if scno is not None else None,  # "[  321] "
-        ip[1:-2] if ip is not None else None,  # "[00007f3a5b1c2d3e] "
+        scno_field,
+        ip_field,
     )
 
 
@@ -383,6 +406,8 @@ class StraceCache:
     events: dict[str, _Event] = field(default_factory=dict)  # event text -> its parse
     chars: int = 0  # characters of the event texts kept
     prefixes: dict[str, r.Prefix] = field(default_factory=dict)  # prefix text (no time in it) -> Prefix
+    # (pid, secontext, scno, ip) token texts of a prefix with times -> pid, comm, secontext, scno, ip
+    untimed: dict[tuple[str | None, ...], tuple[Any, ...]] = field(default_factory=dict)
     marks: dict[str, _Marks] = field(default_factory=dict)  # marked event text -> its markers
     timed: dict[tuple[int, str], tuple[r.Result, r.Result]] = field(
         default_factory=dict
@@ -454,9 +479,10 @@ def _prefix(m: re.Match[str], cache: StraceCache) -> r.Prefix:
         return known
     if not text:
         return _EMPTY_PREFIX
-    pid, secontext, time, relative, scno, ip = m.group("pid", "secontext", "time", "relative", "scno", "ip")
-    prefix = _prefix_of(text, pid, secontext, time, relative, scno, ip)
-    if time is None and relative is None:  # times never repeat: keep only the rest
+    groups = m.groups()
+    pid, secontext, time, relative, scno, ip = groups if _FAST_ORDER else _FAST_FIELDS[0](groups)
+    prefix = _prefix_of(text, pid, secontext, time, relative, scno, ip, cache)
+    if time is None and relative is None:  # times never repeat: the others are kept whole
         if len(cache.prefixes) >= cache.limit:
             cache.prefixes.clear()
         cache.prefixes[text] = prefix
@@ -511,7 +537,26 @@ def _where(ll: LogicalLine, column: int, what: str) -> str:
 def _duration_pattern() -> re.Pattern[str]:
     """The grammar's DURATION (strace -T) at the end of a line: it changes every call, so it
     is cut off before the event text is looked up and put back into the result."""
-    return re.compile(terminal_regexp(GRAMMAR, "DURATION") + r"\Z")
+    return re.compile(terminal_regexp(GRAMMAR, "DURATION", groups=False) + r"\Z")
+
+
+# parse_line's two patterns (prefix match, duration search), made on first use: looked up
+# here for every line without a call; and what puts the prefix's groups (in the grammar's
+# order) into _prefix_of's order, unless they are so already (_FAST_ORDER)
+_FAST: list[Callable[[str], re.Match[str] | None]] = []
+_FAST_FIELDS: list[Callable[[tuple[str | None, ...]], tuple[str | None, ...]]] = []
+_FAST_ORDER = False
+_FIELD_ORDER = ("pid", "secontext", "time", "relative", "scno", "ip")  # _prefix_of's parameters
+
+
+def _fast() -> list[Callable[[str], re.Match[str] | None]]:
+    global _FAST_ORDER
+    if not _FAST:
+        prefix = prefix_pattern()
+        _FAST_FIELDS[:] = [operator.itemgetter(*(prefix.groupindex[name] - 1 for name in _FIELD_ORDER))]
+        _FAST_ORDER = tuple(sorted(prefix.groupindex, key=prefix.groupindex.__getitem__)) == _FIELD_ORDER
+        _FAST.extend((prefix.match, _duration_pattern().search))
+    return _FAST
 
 
 # User-space addresses in a bpf() attr (``key=0x7ffd6c1dafc0``) move with every process
@@ -539,11 +584,12 @@ def parse_line(ll: LogicalLine, cache: StraceCache | None = None) -> r.Record:
     one, the line is parsed with a fresh one)."""
     if cache is None:
         cache = StraceCache()
+    match_prefix, search_duration = _FAST or _fast()
     text = ll.text
-    m = prefix_pattern().match(text)
+    m = match_prefix(text)
     assert m is not None  # every group is optional
     body = text[m.end() :]
-    timed = _duration_pattern().search(body) if body.endswith(">") else None
+    timed = search_duration(body) if body.endswith(">") else None
     if timed is not None:
         body = body[: timed.start()]
     event = cache.events.get(body)
