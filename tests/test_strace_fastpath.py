@@ -160,6 +160,33 @@ def test_a_terminal_changed_in_the_grammar_changes_the_fast_paths(monkeypatch: p
     assert isinstance(parse_line(hexed), Unparsed)
 
 
+def test_a_prefix_in_another_order_is_read_in_that_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = grammar.grammar_text("strace.lark").replace("prefix: PID? SECONTEXT?", "prefix: SECONTEXT? PID?")
+    monkeypatch.setattr(grammar, "grammar_text", lambda name: text)
+    _rebuild()
+    try:
+        ll = LogicalLine((1,), "[u:r:t:s0] 12 07:46:19 bpf(BPF_MAP_FREEZE, {map_fd=3}, 4) = 0")
+        record = parse_line(ll)
+        assert isinstance(record, Syscall) and record == _parse_whole(ll)
+        assert (record.prefix.pid, record.prefix.secontext) == (12, "u:r:t:s0")
+        assert record.prefix.time == "07:46:19"
+    finally:
+        monkeypatch.undo()
+        _rebuild()
+
+
+@pytest.mark.parametrize(
+    ("regexp", "plain"),
+    [
+        (r"\d\d(\.\d{1,9})? ", r"\d\d(?:\.\d{1,9})? "),
+        (r"[(]a(b)\(c\)[^\]()](?P<x>y)(?=z)(?:q)", r"[(]a(?:b)\(c\)[^\]()](?:y)(?=z)(?:q)"),
+        (r"[]()](a)", r"[]()](?:a)"),
+    ],
+)
+def test_terminal_groups_made_non_capturing(regexp: str, plain: str) -> None:
+    assert grammar._non_capturing(regexp) == plain
+
+
 def test_a_prefix_rule_the_regex_cannot_follow_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     text = grammar.grammar_text("strace.lark").replace("prefix: PID? SECONTEXT?", "prefix: PID? SECONTEXT")
     monkeypatch.setattr(grammar, "grammar_text", lambda name: text)
