@@ -25,6 +25,7 @@ __all__ = [
     "WINDOW",
     "LogicalLine",
     "LogicalLines",
+    "GRAMMAR",
     "call_name",
     "logical_lines",
     "pid_of",
