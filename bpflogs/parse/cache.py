@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bpflogs.parse.strace import StraceCache
 from bpflogs.parse.xlated_cache import XlatedCache
 
 __all__ = ["ParseCache"]
@@ -25,4 +26,5 @@ __all__ = ["ParseCache"]
 class ParseCache:
     """The memo tables of one parse, or of several that share them."""
 
+    strace: StraceCache = field(default_factory=StraceCache)  # event texts, prefixes, markers, -T results
     xlated: XlatedCache = field(default_factory=XlatedCache)  # instruction texts and dump lines

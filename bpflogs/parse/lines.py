@@ -9,33 +9,96 @@ a Message of its own), and each ``<unfinished ...>`` line is joined with its
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 from bpflogs.model.records import Blank, Command, Comment, Message, SummaryLine
+from bpflogs.parse.grammar import rule_expansions, terminal_regexp
 
-__all__ = ["LATE", "PREFIX", "WINDOW", "LogicalLine", "LogicalLines", "logical_lines", "stitch"]
+__all__ = [
+    "LATE",
+    "PREFIX_FIELDS",
+    "UNFINISHED",
+    "WINDOW",
+    "LogicalLine",
+    "LogicalLines",
+    "GRAMMAR",
+    "call_name",
+    "logical_lines",
+    "pid_of",
+    "prefix_pattern",
+    "resumed_name",
+    "stitch",
+]
 
+GRAMMAR = "strace.lark"
+# the grammar's UNFINISHED terminal (a literal: test_strace_fastpath holds the two equal; a
+# constant, since every line is tested against it and no grammar needs loading for that)
 UNFINISHED = " <unfinished ...>"
 
 _SGR = re.compile(r"\x1b\[[0-9;]*m")
 _GLUED = re.compile(r"strace: Process \d+ (?:attached(?: with \d+ threads)?|detached|suspended)$")
-# The prefix terminals of grammars/strace.lark (PID, SECONTEXT, ABS_TIME, REL_TIME, SCNO,
-# IP) in grammar order: where the event starts, the pid to stitch unfinished calls by, and
-# (bpflogs.parse.strace) the prefix's fields.
-PREFIX = re.compile(
-    r"(?P<pid>\d{1,8}(?:<(?:\\.|[^\\>])*+>)? +|\[pid +\d+(?:<(?:\\.|[^\\>])*+>)?\] )?"
-    r"(?P<secontext>\[[^\]\s]*:[^\]\s]*\] )?"
-    r"(?P<time>\d\d:\d\d:\d\d(?:\.\d{1,9})? |\d{9,}(?:\.\d{1,9})? )?"
-    r"(?P<relative>\(\+ *\d+\.\d+\) | *\d+\.\d+ )?"
-    r"(?P<scno>\[ *\d+\] |\[\?\?\?\] )?"
-    r"(?P<ip>\[[0-9a-f]{8}\] |\[[0-9a-f]{16}\] |\[\?{8}\] |\[\?{16}\] )?"
-)
-_RESUMED = re.compile(r"<\.\.\. ([a-z_][a-z0-9_]*(?:#64)?) resumed>")
-_CALL_NAME = re.compile(r"([a-z_][a-z0-9_]*(?:#64)?)\(")
 _SUMMARY_HEADER = re.compile(r"% time +seconds")
 _SUMMARY_ROW = re.compile(r"^(?:-+(?: -+)+|\s*[\d.]+ +[\d.]+ +\d+ +.*)$")
+# (the four above are not the grammar's: colour, glued messages and the summary table are
+# taken out before the grammar sees a line, and it has no terminals for them)
+
+PREFIX_FIELDS = {
+    "PID": "pid",
+    "SECONTEXT": "secontext",
+    "ABS_TIME": "time",
+    "REL_TIME": "relative",
+    "SCNO": "scno",
+    "IP": "ip",
+}
+"""The terminals of the grammar's ``prefix`` rule, and the ``Prefix`` field each one gives."""
+
+
+@lru_cache(maxsize=1)
+def prefix_pattern() -> re.Pattern[str]:
+    """The grammar's ``prefix`` rule as one regex, made of its own terminals in its order,
+    each in a group named for its field (``PREFIX_FIELDS``), the only groups: where the event
+    starts, the pid to stitch unfinished calls by, and (``bpflogs.parse.strace``) the
+    prefix's fields."""
+    expansions = rule_expansions(GRAMMAR, "prefix")
+    order = max(expansions, key=len)
+    every_subset = {c for n in range(len(order) + 1) for c in itertools.combinations(order, n)}
+    if set(expansions) != every_subset or set(order) != set(PREFIX_FIELDS):
+        # the regex reads "A? B? C? ..." over the known fields: another shape needs new code
+        shape = " ".join(t + "?" for t in PREFIX_FIELDS)
+        raise RuntimeError(f"{GRAMMAR}: the prefix rule is no longer {shape}")
+    return re.compile(
+        "".join(f"(?P<{PREFIX_FIELDS[t]}>{terminal_regexp(GRAMMAR, t, groups=False)})?" for t in order)
+    )
+
+
+@lru_cache(maxsize=1)
+def _markers() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """The grammar's RESUMED (``<... NAME resumed>``) and CALL_OPEN (``NAME(``) terminals."""
+    return re.compile(terminal_regexp(GRAMMAR, "RESUMED")), re.compile(terminal_regexp(GRAMMAR, "CALL_OPEN"))
+
+
+def pid_of(token: str) -> tuple[int, str | None]:
+    """The pid and the command name (``-Y``, else None) of a PID token: ``"12<comm> "``,
+    ``"[pid 12] "``."""
+    text = token.strip()
+    if text.startswith("[pid"):
+        text = text[4:-1].strip()
+    number, _, comm = text.partition("<")
+    return int(number), (comm[:-1] if comm else None)
+
+
+def resumed_name(marker: str) -> str:
+    """The call a RESUMED token (``<... NAME resumed>``) names."""
+    return marker[len("<... ") : -len(" resumed>")]
+
+
+def call_name(open_: str) -> str:
+    """The call a CALL_OPEN token (``NAME(``) names."""
+    return open_[:-1]
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,13 +117,10 @@ Item = LogicalLine | Message | SummaryLine | Blank | Comment | Command
 
 def _prefix(text: str) -> tuple[int | None, int]:
     """The pid (None without a pid prefix) and where the event starts."""
-    m = PREFIX.match(text)
+    m = prefix_pattern().match(text)
     assert m is not None  # every part of the pattern is optional
     pid = m.group("pid")
-    if pid is None:
-        return None, m.end()
-    digits = pid.strip().removeprefix("[pid").strip(" ]")
-    return int(digits.partition("<")[0]), m.end()
+    return (None if pid is None else pid_of(pid)[0]), m.end()
 
 
 Passing = Comment | Command
@@ -252,9 +312,10 @@ class LogicalLines:
             else:
                 yield item
                 continue
-            resumed = _RESUMED.match(text, start)
+            resumed_marker, call_open = _markers()
+            resumed = resumed_marker.match(text, start)
             if resumed is not None:
-                name = resumed.group(1)
+                name = resumed_name(resumed.group())
                 # the pid's own call first (still held, or given out), then one without a pid
                 key = pid if pending.own(pid, name) else _NOT_FOUND
                 if key == _NOT_FOUND and not (late and late.own(pid, name)):
@@ -275,13 +336,13 @@ class LogicalLines:
                         item = LogicalLine(item.lines, item.text, item.parts, first)
                 yield item
                 continue
-            call = _CALL_NAME.match(text, start)
+            call = call_open.match(text, start)
             if call is not None and text.endswith(UNFINISHED):
                 if pid in pending:  # a second unfinished call of one pid: the first was cut
                     yield pending.pop(pid)[0]
                 if pid in late:  # nor will the one given out earlier resume any more
                     late.pop(pid)
-                pending.add(pid, item, call.group(1))
+                pending.add(pid, item, call_name(call.group()))
                 continue
             yield item
         yield from pending.items()
@@ -291,7 +352,7 @@ class LogicalLines:
 def stitch(half: LogicalLine, resumed: LogicalLine) -> LogicalLine:
     """The call an unfinished half and the resumed line that completes it make together."""
     _, start = _prefix(resumed.text)
-    marker = _RESUMED.match(resumed.text, start)
+    marker = _markers()[0].match(resumed.text, start)
     assert marker is not None
     return _join(half, resumed, marker.end())
 

@@ -3,13 +3,17 @@
 ``parse_line`` turns one logical line (``bpflogs.parse.lines``) into its record; a line
 the grammar rejects becomes an ``Unparsed`` record with the parser's message and column,
 never an exception. ``bpflogs.parse.capture`` reads whole captures with it.
+
+What a parse remembers (each distinct event text parsed once) is a ``StraceCache`` the
+caller owns (``ParseCache.strace``); nothing read is kept at module level.
 """
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any, cast
 
@@ -19,11 +23,19 @@ from lark import Token, v_args
 from bpflogs import schema
 from bpflogs.model import records as r
 from bpflogs.model import values as v
-from bpflogs.parse.grammar import lalr_parser
-from bpflogs.parse.lines import PREFIX, LogicalLine
+from bpflogs.parse.grammar import parser, register, terminal_regexp
+from bpflogs.parse.lines import (
+    GRAMMAR,
+    PREFIX_FIELDS,
+    LogicalLine,
+    call_name,
+    pid_of,
+    prefix_pattern,
+    resumed_name,
+)
 from bpflogs.parse.tokens import expected_of, expected_tokens, quoted
 
-__all__ = ["command_name", "parse_line"]
+__all__ = ["StraceCache", "command_name", "parse_line"]
 
 _Build = Callable[[LogicalLine], r.Record]
 
@@ -98,28 +110,12 @@ class _ToModel(lark.Transformer[Token, Any]):
     def prefix(self, *tokens: Token) -> r.Prefix:
         if not tokens:
             return _EMPTY_PREFIX
-        fields: dict[str, Any] = {"text": "".join(tokens)}
-        for tok in tokens:
-            kind = tok.type
-            if kind == "PID":
-                text = tok.strip()
-                if text.startswith("[pid"):
-                    text = text[4:-1].strip()
-                num, _, comm = text.partition("<")
-                fields["pid"] = int(num)
-                if comm:
-                    fields["comm"] = comm[:-1]
-            elif kind == "SECONTEXT":
-                fields["secontext"] = tok[1:-2]
-            elif kind == "ABS_TIME":
-                fields["time"] = tok[:-1]
-            elif kind == "REL_TIME":
-                fields["relative"] = tok.strip().strip("(+)").strip()
-            elif kind == "SCNO":
-                fields["scno"] = tok[1:-2].strip()
-            elif kind == "IP":
-                fields["ip"] = tok[1:-2]
-        return r.Prefix(**fields)
+        texts: dict[str, str | None] = dict.fromkeys(PREFIX_FIELDS.values())
+        texts.update((PREFIX_FIELDS[t.type], str(t)) for t in tokens)
+        return _prefix_of(
+            "".join(tokens), texts["pid"], texts["secontext"], texts["time"], texts["relative"],
+            texts["scno"], texts["ip"],
+        )  # fmt: skip
 
     def bpf_call(self, _open: Token, args: tuple[Any, ...], end: tuple[Any, ...]) -> Any:
         arg_names, cmd, attr, size = args
@@ -131,7 +127,7 @@ class _ToModel(lark.Transformer[Token, Any]):
 
     def other_call(self, open_: Token, args: str | None, end: tuple[Any, ...]) -> Any:
         kind, pad, result = end
-        name = open_[:-1]
+        name = call_name(open_)
         text = args or ""
 
         def build(prefix: r.Prefix) -> _Build:
@@ -151,7 +147,7 @@ class _ToModel(lark.Transformer[Token, Any]):
         return build
 
     def orphan_resumed(self, resumed: Token, rest: Token, pad: Token, result: r.Result) -> Any:
-        name = resumed[len("<... ") : -len(" resumed>")]
+        name = resumed_name(resumed)
 
         def build(prefix: r.Prefix) -> _Build:
             return lambda ll: r.Resumed(
@@ -182,7 +178,7 @@ class _ToModel(lark.Transformer[Token, Any]):
 
     def result(self, retval: Token, *rest: Token) -> r.Result:
         notes = tuple(t[2:-1] for t in rest if t.type == "RET_NOTE")
-        duration = next((t[2:-1] for t in rest if t.type == "DURATION"), None)
+        duration = next((_duration(t) for t in rest if t.type == "DURATION"), None)
         text = str(retval)
         if text.startswith("-1 ("):  # "-1 (errno 600)"
             return r.Result(
@@ -310,6 +306,52 @@ class _ToModel(lark.Transformer[Token, Any]):
 _EMPTY_PREFIX = r.Prefix()
 
 
+def _prefix_of(
+    text: str,
+    pid: str | None = None,
+    secontext: str | None = None,
+    time: str | None = None,
+    relative: str | None = None,
+    scno: str | None = None,
+    ip: str | None = None,
+    cache: StraceCache | None = None,
+) -> r.Prefix:
+    """The Prefix of a prefix ``text`` from the text of each of its tokens (the grammar's
+    PID, SECONTEXT, ABS_TIME, REL_TIME, SCNO, IP): the one decoder of each field. With a
+    ``cache``, the fields that repeat from line to line (all but the times) are decoded once."""
+    key = (pid, secontext, scno, ip)
+    fixed = cache.untimed.get(key) if cache is not None else None
+    if fixed is None:
+        number, comm = pid_of(pid) if pid is not None else (None, None)
+        fixed = (
+            number,
+            comm,
+            secontext[1:-2] if secontext is not None else None,  # "[ctx] "
+            scno[1:-2].strip() if scno is not None else None,  # "[  321] "
+            ip[1:-2] if ip is not None else None,  # "[00007f3a5b1c2d3e] "
+        )
+        if cache is not None:
+            if len(cache.untimed) >= cache.limit:
+                cache.untimed.clear()
+            cache.untimed[key] = fixed
+    number, comm, secontext_field, scno_field, ip_field = fixed
+    return r.Prefix(
+        text,
+        number,
+        comm,
+        secontext_field,
+        time[:-1] if time is not None else None,  # "07:46:19.123 "
+        relative.strip().strip("(+)").strip() if relative is not None else None,  # "(+ 0.000117) "
+        scno_field,
+        ip_field,
+    )
+
+
+def _duration(token: str) -> str:
+    """The seconds of a DURATION token: " <0.000017>" -> "0.000017"."""
+    return token[2:-1]
+
+
 @dataclass(frozen=True, slots=True)
 class _BpfEvent:
     """A parsed ``bpf(...) = result`` event, whatever its prefix and line."""
@@ -344,23 +386,59 @@ class _BpfEvent:
         )
 
 
-_TIMED: dict[tuple[int, str], tuple[r.Result, r.Result]] = {}  # (id(result), duration) -> (it, timed)
+_Event = Callable[[r.Prefix], _Build]  # a parsed event: the record builder for its prefix
+# a marked text's markers: (path in the attr, marker index) of each; None: it cannot be marked
+_Marks = tuple[tuple[tuple[Any, ...], int], ...] | None
 
 
-def _timed(result: r.Result, duration: str) -> r.Result:
+@dataclass(slots=True, eq=False)
+class StraceCache:
+    """What the strace parser remembers for one parse (or several that share it), within its
+    limits: a table that reaches its limit starts over.
+
+    A line is split at the end of its prefix (``lines.prefix_pattern``), its prefix read from
+    the groups and its event parsed once per distinct text (a map operation in a loop repeats
+    its event text; only pid and time change)."""
+
+    limit: int = 1 << 14  # entries of each table
+    text_limit: int = 1 << 20  # longer event texts are parsed each time, not kept
+    budget: int = 1 << 26  # characters of event text kept at most (the events start over then)
+    events: dict[str, _Event] = field(default_factory=dict)  # event text -> its parse
+    chars: int = 0  # characters of the event texts kept
+    prefixes: dict[str, r.Prefix] = field(default_factory=dict)  # prefix text (no time in it) -> Prefix
+    # (pid, secontext, scno, ip) token texts of a prefix with times -> pid, comm, secontext, scno, ip
+    untimed: dict[tuple[str | None, ...], tuple[Any, ...]] = field(default_factory=dict)
+    marks: dict[str, _Marks] = field(default_factory=dict)  # marked event text -> its markers
+    timed: dict[tuple[int, str], tuple[r.Result, r.Result]] = field(
+        default_factory=dict
+    )  # (id(result), duration) -> (result, result with the duration)
+
+    def keep(self, body: str, event: _Event) -> None:
+        """Keep ``event`` for ``body``, within the count and size budget."""
+        if len(body) > self.text_limit:
+            return
+        if len(self.events) >= self.limit or self.chars + len(body) > self.budget:
+            self.events.clear()
+            self.chars = 0
+        self.events[body] = event
+        self.chars += len(body)
+
+
+def _timed(result: r.Result, duration: str, cache: StraceCache) -> r.Result:
     """``result`` with a ``-T`` duration (durations repeat: each pair is made once)."""
-    known = _TIMED.get((id(result), duration))
+    known = cache.timed.get((id(result), duration))
     if known is not None and known[0] is result:
         return known[1]
     timed = replace(result, duration=duration)
-    if len(_TIMED) >= _CACHE_LIMIT:
-        _TIMED.clear()
-    _TIMED[(id(result), duration)] = (result, timed)
+    if len(cache.timed) >= cache.limit:
+        cache.timed.clear()
+    cache.timed[(id(result), duration)] = (result, timed)
     return timed
+
+
 _ELLIPSIS = v.Ellipsis()
 
 
-@lru_cache(maxsize=4096)
 def _string(text: str) -> v.String:
     truncated = text.endswith("...")
     body = text[1:-4] if truncated else text[1:-1]
@@ -385,81 +463,45 @@ def _unprefixed(cls: Any, **fields: Any) -> Callable[[r.Prefix], _Build]:
     return build
 
 
-@lru_cache(maxsize=1)
+register(GRAMMAR, _ToModel, start=("start", "body"))
+
+
 def _parser() -> lark.Lark:
-    return lalr_parser("strace.lark", _ToModel(), start=["start", "body"])
+    return parser(GRAMMAR)
 
 
-# A line is split at the end of its prefix (lines.PREFIX), its prefix read from the groups
-# and its event parsed once per distinct text (a map operation in a loop repeats its event
-# text; only pid and time change). A split the grammar would not make fails to parse as an
-# event and falls back to parsing the whole line.
-_EVENTS: dict[str, Callable[[r.Prefix], _Build]] = {}
-_PREFIXES: dict[str, r.Prefix] = {}
-_CACHE_LIMIT = 1 << 14  # distinct event texts (and prefixes) kept
-_CACHE_TEXT = 1 << 20  # longer event texts are parsed each time, not kept
-_CACHE_BUDGET = 1 << 26  # characters of event text kept at most (the cache starts over then)
-_cached_chars = 0
-
-
-def _keep(body: str, event: Callable[[r.Prefix], _Build]) -> None:
-    """Keep ``event`` for ``body``, within the cache's count and size budget."""
-    global _cached_chars
-    if len(body) > _CACHE_TEXT:
-        return
-    if len(_EVENTS) >= _CACHE_LIMIT or _cached_chars + len(body) > _CACHE_BUDGET:
-        _EVENTS.clear()
-        _cached_chars = 0
-    _EVENTS[body] = event
-    _cached_chars += len(body)
-
-
-def _prefix(m: re.Match[str]) -> r.Prefix:
-    """The Prefix of a PREFIX match: the grammar's ``prefix`` rule, read from the groups."""
+def _prefix(m: re.Match[str], cache: StraceCache) -> r.Prefix:
+    """The Prefix of a ``prefix_pattern`` match: the grammar's ``prefix`` rule, read from the
+    groups."""
     text = m.group()
-    known = _PREFIXES.get(text)
+    known = cache.prefixes.get(text)
     if known is not None:
         return known
     if not text:
         return _EMPTY_PREFIX
-    pid_text, secontext, time, relative, scno, ip = m.groups()
-    pid = comm = None
-    if pid_text is not None:
-        num = pid_text.strip()
-        if num.startswith("[pid"):
-            num = num[4:-1].strip()
-        num, _, comm_text = num.partition("<")
-        pid = int(num)
-        comm = comm_text[:-1] if comm_text else None
-    prefix = r.Prefix(
-        text,
-        pid,
-        comm,
-        secontext[1:-2] if secontext is not None else None,
-        time[:-1] if time is not None else None,
-        relative.strip().strip("(+)").strip() if relative is not None else None,
-        scno[1:-2].strip() if scno is not None else None,
-        ip[1:-2] if ip is not None else None,
-    )
-    if time is None and relative is None:  # times never repeat: keep only the rest
-        if len(_PREFIXES) >= _CACHE_LIMIT:
-            _PREFIXES.clear()
-        _PREFIXES[text] = prefix
+    groups = m.groups()
+    pid, secontext, time, relative, scno, ip = groups if _FAST_ORDER else _FAST_FIELDS[0](groups)
+    prefix = _prefix_of(text, pid, secontext, time, relative, scno, ip, cache)
+    if time is None and relative is None:  # times never repeat: the others are kept whole
+        if len(cache.prefixes) >= cache.limit:
+            cache.prefixes.clear()
+        cache.prefixes[text] = prefix
     return prefix
 
 
-def _event(body: str) -> Callable[[r.Prefix], _Build] | None:
-    """The parsed event of ``body`` (the line after its prefix), or None if it does not parse."""
-    event = _EVENTS.get(body)
+def _event(body: str, cache: StraceCache) -> _Event | None:
+    """The parsed event of ``body`` (the line after its prefix), or None if it does not parse
+    (a split the grammar would not make: the whole line is parsed then)."""
+    event = cache.events.get(body)
     if event is not None:
         return event
     try:
-        event = cast(Callable[[r.Prefix], _Build], _parser().parse(body, start="body"))
+        event = cast(_Event, _parser().parse(body, start="body"))
     except (lark.exceptions.LarkError, _Reject, RecursionError, ValueError):
         return None
     if _too_deep(event):
         return None
-    _keep(body, event)
+    cache.keep(body, event)
     return event
 
 
@@ -468,30 +510,63 @@ def _unparsed(ll: LogicalLine, message: str, column: int = 1, expected: Iterable
     return r.Unparsed(ll.lines[0], ll.lines, ll.text, message, column, names, ll.parts)
 
 
-_EVENT_START = re.compile(r"[a-z_][a-z0-9_]*(#64)?\(|<\.\.\. |--- |\+\+\+ |\[ Process PID=| > |strace: ")
+# Where each kind of event begins: the grammar's CALL_OPEN, and the leads of its other
+# event kinds. Not the grammar's terminals themselves: these are looser on purpose (a line
+# whose "<... " or "+++ " is followed by something wrong is a broken strace line, not foreign
+# text), and no terminal says "the beginning of a kind". test_strace_fastpath checks that
+# every terminal an event can begin with starts with one of them.
+EVENT_LEADS = ("<... ", "--- ", "+++ ", "[ Process PID=", " > ", "strace: ")
+
+
+@lru_cache(maxsize=1)
+def _event_start() -> re.Pattern[str]:
+    leads = "|".join(re.escape(lead) for lead in EVENT_LEADS)
+    return re.compile(f"{terminal_regexp(GRAMMAR, 'CALL_OPEN')}|{leads}")
 
 
 def _where(ll: LogicalLine, column: int, what: str) -> str:
     """A message for a failure at ``column``: foreign text, or what was wrong where."""
-    start = PREFIX.match(ll.text)
+    start = prefix_pattern().match(ll.text)
     event_col = (start.end() if start else 0) + 1
-    if column <= event_col and not _EVENT_START.match(ll.text, event_col - 1):
+    if column <= event_col and not _event_start().match(ll.text, event_col - 1):
         return "not a line strace writes (no syscall, signal, exit or strace message here)"
     return what
 
 
-# strace -T's duration ends the line; it changes every call, so it is cut off before the
-# event text is looked up and put back into the result
-_DURATION = re.compile(r" <(\d+\.\d+)>$")
+@lru_cache(maxsize=1)
+def _duration_pattern() -> re.Pattern[str]:
+    """The grammar's DURATION (strace -T) at the end of a line: it changes every call, so it
+    is cut off before the event text is looked up and put back into the result."""
+    return re.compile(terminal_regexp(GRAMMAR, "DURATION", groups=False) + r"\Z")
+
+
+# parse_line's two patterns (prefix match, duration search), made on first use: looked up
+# here for every line without a call; and what puts the prefix's groups (in the grammar's
+# order) into _prefix_of's order, unless they are so already (_FAST_ORDER)
+_FAST: list[Callable[[str], re.Match[str] | None]] = []
+_FAST_FIELDS: list[Callable[[tuple[str | None, ...]], tuple[str | None, ...]]] = []
+_FAST_ORDER = False
+_FIELD_ORDER = ("pid", "secontext", "time", "relative", "scno", "ip")  # _prefix_of's parameters
+
+
+def _fast() -> list[Callable[[str], re.Match[str] | None]]:
+    global _FAST_ORDER
+    if not _FAST:
+        prefix = prefix_pattern()
+        _FAST_FIELDS[:] = [operator.itemgetter(*(prefix.groupindex[name] - 1 for name in _FIELD_ORDER))]
+        _FAST_ORDER = tuple(sorted(prefix.groupindex, key=prefix.groupindex.__getitem__)) == _FIELD_ORDER
+        _FAST.extend((prefix.match, _duration_pattern().search))
+    return _FAST
 
 
 # User-space addresses in a bpf() attr (``key=0x7ffd6c1dafc0``) move with every process
 # (ASLR): they are replaced by numbered markers before the event text is looked up, and
 # the real numbers put back into the attr of the record built from the marked text.
+# Not the grammar's NUMBER: which numbers to mark is a choice (hex of address size after
+# "=", before the end of the value), not syntax; a marker that lands where the grammar reads
+# no number is found by ``_unmark`` and the text is parsed as it is.
 _POINTER = re.compile(r"(?<==)0x[0-9a-f]{8,16}(?=[,}\]])")
 _MARK = "0xb10c5"  # + 11 hex digits: the marker's index
-# marked text -> (path in the attr, marker index) of each marker; None: the text cannot be marked
-_MARKS: dict[str, tuple[tuple[tuple[Any, ...], int], ...] | None] = {}
 
 
 def _marked(body: str, pointers: list[str]) -> str:
@@ -502,66 +577,72 @@ def _marked(body: str, pointers: list[str]) -> str:
     return _POINTER.sub(mark, body)
 
 
-def parse_line(ll: LogicalLine) -> r.Record:
-    """Parse one logical line; a line that does not parse comes back as ``Unparsed``."""
+def parse_line(ll: LogicalLine, cache: StraceCache | None = None) -> r.Record:
+    """Parse one logical line; a line that does not parse comes back as ``Unparsed``.
+
+    ``cache`` keeps what was parsed for the lines after it (a parse passes its own; without
+    one, the line is parsed with a fresh one)."""
+    if cache is None:
+        cache = StraceCache()
+    match_prefix, search_duration = _FAST or _fast()
     text = ll.text
-    m = PREFIX.match(text)
+    m = match_prefix(text)
     assert m is not None  # every group is optional
     body = text[m.end() :]
-    timed = _DURATION.search(body) if body.endswith(">") else None
+    timed = search_duration(body) if body.endswith(">") else None
     if timed is not None:
         body = body[: timed.start()]
-    event = _EVENTS.get(body)
+    event = cache.events.get(body)
     if event is None and body.startswith("bpf(") and "=0x" in body:
-        event = _unmarked_event(body)
+        event = _unmarked_event(body, cache)
     if event is None:
-        event = _event(body)
+        event = _event(body, cache)
     if isinstance(event, _BpfEvent) and event.result is not None and event.result.duration is None:
-        result = event.result if timed is None else _timed(event.result, timed.group(1))
-        return event.record(_prefix(m), ll, result)
+        result = event.result if timed is None else _timed(event.result, _duration(timed.group()), cache)
+        return event.record(_prefix(m, cache), ll, result)
     if event is not None:
         try:
-            record = event(_prefix(m))(ll)
+            record = event(_prefix(m, cache))(ll)
         except _Reject:
             return _parse_whole(ll)  # the whole line gets the exact message
         if timed is None:
             return record
         done = getattr(record, "result", None)
         if isinstance(done, r.Result) and done.duration is None:
-            timed_result = replace(done, duration=timed.group(1))
+            timed_result = replace(done, duration=_duration(timed.group()))
             timed_record: r.Record = replace(cast(Any, record), result=timed_result)
             return timed_record
     return _parse_whole(ll)
 
 
-def _unmarked_event(body: str) -> Callable[[r.Prefix], _Build] | None:
+def _unmarked_event(body: str, cache: StraceCache) -> _Event | None:
     """The event of ``body`` made from the event of its marked text (parsed once for every
     process's addresses), kept under ``body`` too; None where marking does not apply."""
     pointers: list[str] = []
     marked = _marked(body, pointers)
-    if not pointers or _MARKS.get(marked, ()) is None:
+    if not pointers or cache.marks.get(marked, ()) is None:
         return None
-    event = _event(marked)
+    event = _event(marked, cache)
     if not isinstance(event, _BpfEvent):
         return None
-    attr = _unmark(event.attr, marked, pointers)
+    attr = _unmark(event.attr, marked, pointers, cache)
     if attr is None:  # a marker landed where no number was: parse the text as it is
         return None
     real = replace(event, attr=attr)
-    _keep(body, real)
+    cache.keep(body, real)
     return real
 
 
-def _unmark(attr: v.Value | None, marked: str, pointers: list[str]) -> v.Value | None:
+def _unmark(attr: v.Value | None, marked: str, pointers: list[str], cache: StraceCache) -> v.Value | None:
     """``attr`` (parsed from the marked text) with the real pointers put back."""
-    if marked in _MARKS:
-        known = _MARKS[marked]
+    if marked in cache.marks:
+        known = cache.marks[marked]
     else:
         paths = tuple((p, int(t[len(_MARK) :], 16)) for t, p in _marker_paths(attr, ()))
         known = paths if sorted(i for _, i in paths) == list(range(len(pointers))) else None
-        if len(_MARKS) >= _CACHE_LIMIT:
-            _MARKS.clear()
-        _MARKS[marked] = known
+        if len(cache.marks) >= cache.limit:
+            cache.marks.clear()
+        cache.marks[marked] = known
     if known is None:
         return None
     for path, index in known:
