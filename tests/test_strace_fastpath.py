@@ -217,7 +217,7 @@ def test_dump_line_forms_follow_the_xlated_grammar() -> None:
 
 def test_every_dump_line_of_the_corpus_is_sorted_to_the_dump() -> None:
     plain = lark.Lark(grammar.grammar_text("xlated.lark"), parser="lalr", lexer="contextual")
-    files = sorted(ROOT.joinpath("corpus", "pairs").glob("*/*/*.xlated.txt"))
+    files = sorted(CORPUS.joinpath("pairs").glob("*/*/*.xlated.txt"))
     assert files
     kinds: set[str] = set()
     for path in files:
