@@ -17,6 +17,8 @@ import enum
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
+from bpflogs.words import Word
+
 __all__ = ["Input", "Rule", "Tally", "readme_table"]
 
 
@@ -31,7 +33,7 @@ _CALLS = frozenset({Input.CALLS})
 _DUMPS = frozenset({Input.DUMPS})
 
 
-class Rule(str, enum.Enum):
+class Rule(Word):
     """A named kind of difference the diff hides by default; the members are the registry,
     in the order the README lists them."""
 
@@ -45,13 +47,6 @@ class Rule(str, enum.Enum):
         rule.hides = hides
         rule.inputs = inputs
         return rule
-
-    # a rule shows as its name wherever a string would (str(), f-strings, format())
-    def __str__(self) -> str:
-        return str.__str__(self)
-
-    def __format__(self, spec: str) -> str:
-        return str.__format__(self, spec)
 
     POINTERS = (
         "pointers", _CALLS,
@@ -213,6 +208,6 @@ class Tally(Mapping[Rule, int]):
     def __len__(self) -> int:
         return len(self.counts)
 
-    def as_dict(self) -> dict[str, int]:
+    def as_dict(self) -> dict[Rule, int]:
         """``{rule: count}`` in rule-name order (the JSON document's ``hidden``)."""
         return dict(self.counts)

@@ -29,6 +29,7 @@ from types import MappingProxyType
 
 from bpflogs import encoding
 from bpflogs.rules import Rule
+from bpflogs.words import Word
 
 __all__ = [
     "COMMANDS",
@@ -79,8 +80,9 @@ class Kind(enum.Enum):
     INSNS = "insns"
 
 
-class Category(enum.Enum):
-    """How ``bpflogs diff`` treats a field by default (section d)."""
+class Category(Word):
+    """How ``bpflogs diff`` treats a field by default (section d); also the category of an
+    attribute change in a diff result (``bpflogs.ChangeCategory``)."""
 
     SEMANTIC = "semantic"
     VOLATILE = "volatile"

@@ -23,7 +23,8 @@ XDP_Y = ROOT / "corpus" / "strace" / "bpftool-prog-load-xdp_y.txt"
 # bottom to top: a unit (a top-level module or a subpackage of bpflogs) imports only from the
 # layers below its own; units of one layer do not import each other; every unit has a layer
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("errors", "encoding", "rules", "version"),
+    ("errors", "words", "encoding", "version"),
+    ("rules",),
     ("schema", "read", "sniff", "gcpause"),
     ("model",),
     ("objects",),

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from bpflogs import schema
 from bpflogs.compare.align import blocks, runs
 from bpflogs.compare.options import DiffOptions
-from bpflogs.compare.result import AttrChange, AttrValue, ChangeCategory
+from bpflogs.compare.result import AttrChange, AttrValue
 from bpflogs.model.capture import BpfObject, ObjectTable
 from bpflogs.model.records import CallEnd, Syscall
 from bpflogs.model.typed import (
@@ -132,7 +132,7 @@ def _change(ctx: CallContext, command: str, path: str, a: str | None, b: str | N
     if rule is None and ctx.options.ignore and _ignored(ctx.options.ignore, command, path):
         rule = Rule.IGNORED
     hidden = rule is not None and not ctx.options.strict
-    return AttrChange(path, a, b, ChangeCategory.of(category), rule, hidden, *values)
+    return AttrChange(path, a, b, category, rule, hidden, *values)
 
 
 def _ignored(globs: tuple[str, ...], command: str, path: str) -> bool:

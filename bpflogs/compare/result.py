@@ -14,7 +14,6 @@ display texts; an instruction row's sides keep the ``Instruction`` s they show.
 
 from __future__ import annotations
 
-import enum
 from bisect import bisect_right
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -23,7 +22,9 @@ from typing import TypeVar, Union
 from bpflogs.model.insn import Instruction, Program
 from bpflogs.model.records import CallEnd, Result
 from bpflogs.model.typed import Typed
+from bpflogs.rules import Rule
 from bpflogs.schema import Category
+from bpflogs.words import Word
 
 __all__ = [
     "AttrChange",
@@ -52,18 +53,7 @@ __all__ = [
 ]
 
 
-class _Word(str, enum.Enum):
-    """An enum whose members are the strings they stand for: equal to them, and shown as
-    them by ``str()``, ``format()`` and ``json.dumps`` (``enum.StrEnum`` from Python 3.11)."""
-
-    def __str__(self) -> str:
-        return str.__str__(self)
-
-    def __format__(self, spec: str) -> str:
-        return str.__format__(str.__str__(self), spec)
-
-
-class Status(_Word):
+class Status(Word):
     """How a paired thing (call, program, function, part of unparsed lines) compares."""
 
     SAME = "same"
@@ -72,7 +62,7 @@ class Status(_Word):
     REMOVED = "removed"  # only in a
 
 
-class Op(_Word):
+class Op(Word):
     """One row of an instruction alignment (or of a text alignment, which has no CHANGE)."""
 
     EQUAL = "equal"
@@ -81,7 +71,7 @@ class Op(_Word):
     CHANGE = "change"  # paired, with classified differences
 
 
-class ChangeClass(_Word):
+class ChangeClass(Word):
     """What differs in a changed instruction row, in the order rows list them."""
 
     OPCODE = "opcode"
@@ -97,29 +87,16 @@ class ChangeClass(_Word):
 _CLASS_OF: dict[str, ChangeClass] = {c.value: c for c in ChangeClass}
 
 
-def change_classes(names: Sequence[str]) -> tuple[ChangeClass | str, ...]:
-    """``names`` as a row's classes: ``ChangeClass`` members, and (under ``strict``) the names
-    of the rules that would have hidden a difference, which stay their strings."""
-    return tuple(_CLASS_OF.get(n, n) for n in names)
+def change_classes(names: Sequence[str]) -> tuple[ChangeClass | Rule, ...]:
+    """``names`` as a row's classes: ``ChangeClass`` members, and (under ``strict``) the rules
+    that would have hidden a difference."""
+    return tuple(_CLASS_OF[n] if n in _CLASS_OF else Rule.named(n) for n in names)
 
 
-class ChangeCategory(_Word):
-    """How a difference of an attribute counts (the schema's ``Category`` of the field, or
-    what the engine made of it): semantic ones make two runs differ."""
-
-    SEMANTIC = Category.SEMANTIC.value
-    VOLATILE = Category.VOLATILE.value
-    ENVIRONMENT = Category.ENVIRONMENT.value
-
-    @classmethod
-    def of(cls, category: Category) -> ChangeCategory:
-        return _CATEGORY_OF[category]
+ChangeCategory = Category  # how a difference of an attribute counts: the schema's Category of its field
 
 
-_CATEGORY_OF = {c: ChangeCategory(c.value) for c in Category}
-
-
-class CaptureKind(_Word):
+class CaptureKind(Word):
     """What a compared capture holds (``Capture.kind``)."""
 
     STRACE = "strace"  # strace output, no dumped program
@@ -156,7 +133,7 @@ class AttrChange:
     a: str | None
     b: str | None
     category: ChangeCategory
-    rule: str | None = None
+    rule: Rule | None = None
     hidden: bool = False
     a_value: AttrValue | None = None
     b_value: AttrValue | None = None
@@ -226,8 +203,8 @@ class InsnRow:
     b: InsnSide | None
     # ChangeClass members (OPCODE, REGISTER, ...); under --strict also the rules that would
     # have hidden a difference ("jump-offsets"), as their names
-    classes: tuple[ChangeClass | str, ...] = ()
-    hidden: tuple[str, ...] = ()  # rules that made it equal: "jump-offsets", "map-ids", ...
+    classes: tuple[ChangeClass | Rule, ...] = ()
+    hidden: tuple[Rule, ...] = ()  # rules that made it equal: "jump-offsets", "map-ids", ...
 
     @property
     def instructions(self) -> tuple[Instruction | None, Instruction | None]:
@@ -488,7 +465,7 @@ class DiffResult:
     b_kind: CaptureKind
     syscalls: tuple[CallDiff, ...]
     programs: tuple[ProgramDiff, ...]
-    hidden: Mapping[str, int]  # rule -> differences it hid
+    hidden: Mapping[Rule, int]  # rule -> differences it hid
     probes: ProbeSummary | None = None
     calls_a: int = 0  # bpf() calls in each capture
     calls_b: int = 0

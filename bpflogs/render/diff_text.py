@@ -33,6 +33,7 @@ from bpflogs.compare.result import (
     TextRow,
 )
 from bpflogs.render.inert import inert
+from bpflogs.rules import Rule
 
 __all__ = [
     "TEXT_DIFFERS",
@@ -140,7 +141,7 @@ def _count(n: int | None) -> str:
 # one-line texts (shared with the Markdown report)
 
 
-def _rules(hidden: Mapping[str, int]) -> str:
+def _rules(hidden: Mapping[Rule, int]) -> str:
     return ", ".join(f"{inert(rule)} {n}" for rule, n in sorted(hidden.items()))
 
 
