@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bpflogs.commands import EXIT_DIFFERENT, EXIT_OK, EXIT_TROUBLE
-from bpflogs.commands.inputs import add_max_line, load
+from bpflogs.commands.inputs import add_max_line, at_least, load
 from bpflogs.commands.output import error
 
 if TYPE_CHECKING:
@@ -17,16 +17,6 @@ if TYPE_CHECKING:
 
 NAME = "diff"
 FORMATS = ("rich", "text", "json", "markdown")
-
-
-def _context(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError("must be 0 or more")
-    return value
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -59,7 +49,7 @@ def register(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--side-by-side", action="store_true", help="instructions of a and b in two columns")
     parser.add_argument(
-        "--context", type=_context, default=3, metavar="N", help="equal instructions around a change (3)"
+        "--context", type=at_least(0), default=3, metavar="N", help="equal instructions around a change (3)"
     )
     parser.add_argument(
         "--all", action="store_true", dest="all_rows", help="list every call and instruction, equal ones too"

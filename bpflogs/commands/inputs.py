@@ -4,7 +4,7 @@ loaded, or the numbered lines of an open source."""
 from __future__ import annotations
 
 import argparse
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from bpflogs.commands.output import error
@@ -15,24 +15,29 @@ if TYPE_CHECKING:
     from bpflogs.parse.cache import ParseCache
     from bpflogs.read import Source
 
-__all__ = ["add_max_line", "load", "source_lines"]
+__all__ = ["add_max_line", "at_least", "load", "source_lines"]
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be 1 or more")
-    return value
+def at_least(minimum: int) -> Callable[[str], int]:
+    """An argparse type: a whole number no smaller than ``minimum``."""
+
+    def number(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be {minimum} or more")
+        return value
+
+    return number
 
 
 def add_max_line(parser: argparse.ArgumentParser) -> None:
     """``--max-line-bytes`` and ``--lenient``: how every command reads its files."""
     parser.add_argument(
         "--max-line-bytes",
-        type=_positive,
+        type=at_least(1),
         default=DEFAULT_MAX_LINE,
         metavar="N",
         help=f"refuse lines longer than N bytes (default {DEFAULT_MAX_LINE})",
