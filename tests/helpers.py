@@ -72,6 +72,14 @@ def edit(text: str, old: str, new: str) -> str:
     return text.replace(old, new)
 
 
+def insert_before(dump: str, before: str, new: str) -> list[str]:
+    """The lines of ``dump`` with instruction line ``new`` inserted before line ``before``,
+    and the lines from there on moved one slot on (their jumps' offsets left as they were)."""
+    lines = dump.splitlines()
+    at = lines.index(before)
+    return lines[:at] + [new] + [shift_slot(line) for line in lines[at:]]
+
+
 def shift_slot(line: str) -> str:
     """A dump's instruction line moved one slot on (``  12: (b7) ...`` -> ``  13: (b7) ...``);
     any other line as it is."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from helpers import changed_rows, diff_texts, edit, shift_slot
+from helpers import changed_rows, diff_texts, edit, insert_before
 from paths import NO_SAMPLES, PAIRS, SAMPLES, have_samples
 
 import bpflogs
@@ -61,9 +61,7 @@ def test_one_map_reference_pointing_elsewhere_is_a_map_change() -> None:
 
 def test_inserted_code_shifts_jumps_without_reporting_them() -> None:
     # an instruction inserted between jump 5 (to 41) and its target: offsets change, targets do not
-    lines = DUMP.splitlines()
-    at = lines.index("  13: (b7) r6 = 2")
-    b_lines = lines[:at] + ["  13: (b7) r9 = 7"] + [shift_slot(line) for line in lines[at:]]
+    b_lines = insert_before(DUMP, "  13: (b7) r6 = 2", "  13: (b7) r9 = 7")
     b_lines = [  # the jumps and the call over the insertion point get their new offsets
         line.replace("goto pc+35", "goto pc+36").replace("call pc+30#", "call pc+31#")
         .replace("goto pc+4", "goto pc+5")

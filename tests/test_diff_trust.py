@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from helpers import changed_rows as changed
-from helpers import diff_texts, edit, shift_slot
+from helpers import diff_texts, edit, insert_before
 from helpers import insn_rows as rows
 from paths import CORPUS, PAIRS
 
@@ -180,9 +180,7 @@ def test_a_jump_whose_constant_changed_adds_nothing_to_jump_offsets() -> None:
 def test_a_changed_row_counts_for_no_rule() -> None:
     # a jump over inserted code whose constant changed too: the row is a change; the offset
     # the rule hid shows with it, but only rows equal after a rule are counted
-    lines = DUMP.splitlines()
-    at = lines.index("  13: (b7) r6 = 2")
-    b_lines = lines[:at] + ["  13: (b7) r9 = 7"] + [shift_slot(line) for line in lines[at:]]
+    b_lines = insert_before(DUMP, "  13: (b7) r6 = 2", "  13: (b7) r9 = 7")
     b_lines = [
         line.replace("goto pc+35", "goto pc+36").replace("call pc+30#", "call pc+31#")
         .replace("if r3 == 0x8 goto pc+4", "if r3 == 0x9 goto pc+5")
