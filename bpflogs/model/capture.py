@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from bpflogs.model.elf import ObjectFile
 from bpflogs.model.insn import FunctionHeader, InsnLine, OpcodeBytes, Program, ProgramHeader, SourceLine
 from bpflogs.model.records import (
     CallEnd,
@@ -98,11 +99,16 @@ class Capture:
     programs: tuple[Program, ...] = ()
     has_events: bool = False  # any strace event (call, signal, exit, message) among the records
     bom: bool = False  # the file began with a UTF-8 byte order mark (not in the first record's text)
+    # what the input was read as: "text" (strace, xlated dumps, bpftool JSON), "elf" (a BPF
+    # object), "objdump" (an llvm-objdump -d listing), "asm" (llc / clang -S assembly)
+    format: str = "text"
+    object: ObjectFile | None = None  # an object's sections, maps, license (format "elf")
 
     @classmethod
     def build(
         cls, name: str, records: list[Record | DumpRecord], objects: ObjectTable, line_count: int,
-        programs: list[Program] | None = None, bom: bool = False,
+        programs: list[Program] | None = None, bom: bool = False, format: str = "text",
+        object: ObjectFile | None = None,
     ) -> Capture:  # fmt: skip
         kinds = set(map(type, records))  # a big dump is one kind of record: skip the filters
         syscalls = tuple(r for r in records if isinstance(r, Syscall)) if _any_of(kinds, Syscall) else ()
@@ -119,6 +125,8 @@ class Capture:
             programs=tuple(programs or ()),
             has_events=_any_of(kinds, _STRACE_EVENTS),
             bom=bom,
+            format=format,
+            object=object,
         )
 
     @property

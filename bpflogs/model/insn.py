@@ -69,6 +69,7 @@ class MapRef:
     value: bool = False  # a map *value* address (global data) rather than the map
     offset: int = 0  # byte offset into the value
     value_index: int | None = None  # the [N] of map[id:M][N]+off (always 0 today)
+    name: str | None = None  # an object's map by its symbol, map[name:counters]; global data: ".rodata"
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +109,10 @@ class InsnForm:
     # address spaces of an addr_space_cast
     echo: tuple[Reg | int, ...] = ()
     raw: bytes | None = None  # the instruction's bytes, from opcodes mode or JSON
-    flags: tuple[str, ...] = ()  # problems found: "bug-line", "text-contradicts-opcode: ..."
+    flags: tuple[str, ...] = ()  # problems found: "bug-line", "text-contradicts-opcode: ...", "unknown-encoding"
+    # what an object's relocations say of the instruction beyond its fields: a CO-RE
+    # relocation ("core:field_byte_offset:task_struct:0:1"); not part of what is compared
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -340,7 +344,8 @@ class Program:
     id: int | None = None
     type: str | None = None
     tag: str | None = None
-    origin: str = "text"  # "text" or "json"
+    origin: str = "text"  # "text", "json" (bpftool), "elf" (an object), "objdump" (a listing), "asm" (.s)
+    section: str | None = None  # an object's program: the ELF section of its entry ("xdp", "kprobe/do_exit")
     traits: tuple[str, ...] = ()  # what the dump shows of its bpftool, e.g. "index-width:space4"
 
     @property
