@@ -109,7 +109,8 @@ class InsnForm:
     # address spaces of an addr_space_cast
     echo: tuple[Reg | int, ...] = ()
     raw: bytes | None = None  # the instruction's bytes, from opcodes mode or JSON
-    flags: tuple[str, ...] = ()  # problems found: "bug-line", "text-contradicts-opcode: ...", "unknown-encoding"
+    # problems found: "bug-line", "text-contradicts-opcode: ...", "unknown-encoding"
+    flags: tuple[str, ...] = ()
     # what an object's relocations say of the instruction beyond its fields: a CO-RE
     # relocation ("core:field_byte_offset:task_struct:0:1"); not part of what is compared
     notes: tuple[str, ...] = ()
