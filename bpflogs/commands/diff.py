@@ -54,6 +54,10 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--all", action="store_true", dest="all_rows", help="list every call and instruction, equal ones too"
     )
+    parser.add_argument(
+        "--jobs", "-j", type=at_least(1), default=None, metavar="N",
+        help="two directories: compare N file pairs at once (default: one per usable CPU)",
+    )
     add_max_line(parser)
 
 
@@ -75,7 +79,9 @@ def _run(args: argparse.Namespace) -> int:
         return EXIT_TROUBLE
     dirs = Path(args.a).is_dir(), Path(args.b).is_dir()
     if all(dirs):
-        return _run_dirs(Path(args.a), Path(args.b), args)
+        from bpflogs.commands.dirs import run_dirs
+
+        return run_dirs(Path(args.a), Path(args.b), args)
     if any(dirs):
         folder = args.a if dirs[0] else args.b
         error(f"{folder}: a directory against a file: give two files or two directories")
@@ -97,68 +103,6 @@ def _run(args: argparse.Namespace) -> int:
     else:
         _write_human(result, args, ViewOptions)
     return EXIT_OK if result.equal else EXIT_DIFFERENT
-
-
-def _files(top: Path) -> set[str]:
-    return {p.relative_to(top).as_posix() for p in top.rglob("*") if p.is_file()}
-
-
-def _run_dirs(a: Path, b: Path, args: argparse.Namespace) -> int:
-    """Two directories of captures, like ``diff -r``: files of the same relative name
-    are compared; a file on one side only is a difference."""
-    import io
-
-    from bpflogs.compare import DiffOptions, ViewOptions
-    from bpflogs.compare.capture import diff_captures
-    from bpflogs.errors import BpflogsError
-    from bpflogs.parse.cache import ParseCache
-    from bpflogs.render.diff_json import write_diff_json
-    from bpflogs.render.json_text import dumps, name_fields
-
-    names_a, names_b = _files(a), _files(b)
-    status = EXIT_OK
-    entries: list[str] = []  # JSON objects, one per file
-    for name in sorted(names_a | names_b):
-        if name not in names_b or name not in names_a:
-            side = "a" if name in names_a else "b"
-            status = max(status, EXIT_DIFFERENT)
-            if args.format == "json":
-                entries.append(dumps({**name_fields("name", name), "only_in": side}))
-            else:
-                sys.stdout.write(_only_in(side, str((a if side == "a" else b) / name), args.format))
-            continue
-        try:
-            cache = ParseCache()  # the two sides of one file
-            ca = load(str(a / name), args, strict=args.strict, cache=cache)
-            cb = load(str(b / name), args, strict=args.strict, cache=cache)
-        except BpflogsError as exc:
-            error(str(exc))
-            return EXIT_TROUBLE
-        result = diff_captures(ca, cb, DiffOptions(strict=args.strict, ignore=tuple(args.ignore)))
-        status = max(status, EXIT_OK if result.equal else EXIT_DIFFERENT)
-        if args.format == "json":
-            doc = io.StringIO()
-            write_diff_json(result, doc, all_rows=args.all_rows)
-            entries.append(f'{dumps(name_fields("name", name))[:-1]}, "diff": {doc.getvalue().rstrip()}}}')
-        else:
-            _write_human(result, args, ViewOptions)
-    if args.format == "json":
-        equal = "true" if status == EXIT_OK else "false"
-        sys.stdout.write(f'{{"bpflogs_diff_dirs": 1, "equal": {equal}, "files": [\n')
-        sys.stdout.write(",\n".join(entries) + "\n]}\n")
-    return status
-
-
-def _only_in(side: str, path: str, fmt: str | None) -> str:
-    """``only in a: PATH``, the path shown as every format shows text from outside: inert
-    (no terminal escapes), and in Markdown escaped too (a paragraph of its own)."""
-    if fmt == "markdown":
-        from bpflogs.render.diff_markdown import escape
-
-        return f"only in {side}: {escape(path)}\n\n"
-    from bpflogs.render.inert import inert
-
-    return f"only in {side}: {inert(path)}\n"
 
 
 def _write_human(result: DiffResult, args: argparse.Namespace, view_type: type[ViewOptions]) -> None:
