@@ -5,14 +5,15 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from bpflogs.commands import EXIT_DIFFERENT, EXIT_OK, EXIT_TROUBLE
 from bpflogs.commands.inputs import add_max_line, at_least, load
 from bpflogs.commands.output import error
 
 if TYPE_CHECKING:
-    from bpflogs.compare.options import ViewOptions
+    from rich.console import Console
+
     from bpflogs.compare.result import DiffResult
 
 NAME = "diff"
@@ -69,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from bpflogs.compare import DiffOptions, ViewOptions
+    from bpflogs.compare import DiffOptions
     from bpflogs.compare.capture import diff_captures
     from bpflogs.errors import BpflogsError
     from bpflogs.parse.cache import ParseCache
@@ -96,33 +97,47 @@ def _run(args: argparse.Namespace) -> int:
             return EXIT_TROUBLE
     options = DiffOptions(strict=args.strict, ignore=tuple(args.ignore))
     result = diff_captures(captures[0], captures[1], options)
-    if args.format == "json":
-        from bpflogs.render.diff_json import write_diff_json
-
-        write_diff_json(result, sys.stdout, all_rows=args.all_rows)
-    else:
-        _write_human(result, args, ViewOptions)
-    return EXIT_OK if result.equal else EXIT_DIFFERENT
-
-
-def _write_human(result: DiffResult, args: argparse.Namespace, view_type: type[ViewOptions]) -> None:
     from bpflogs.commands.output import output_console
 
     console = output_console(highlight=False, emoji=False, markup=False)
+    fmt, width = report_format(args, console)
+    write_report(result, args, fmt, width, sys.stdout, console)
+    return EXIT_OK if result.equal else EXIT_DIFFERENT
+
+
+def report_format(args: argparse.Namespace, console: Console) -> tuple[str, int]:
+    """The format of a pair's report and its width: ``--format``, else rich on a terminal and
+    plain text otherwise; the terminal's width, else 160 columns."""
+    if args.format == "json":
+        return "json", 160
     fmt = args.format or ("rich" if console.is_terminal else "text")
-    width = console.width if console.is_terminal else 160
-    view = view_type(
+    return fmt, console.width if console.is_terminal else 160
+
+
+def write_report(result: DiffResult, args: argparse.Namespace, fmt: str, width: int, out: TextIO,
+                 console: Console | None = None) -> None:  # fmt: skip
+    """One pair's report in ``fmt`` ("json", "rich", "markdown", "text") to ``out``; rich
+    prints to ``console`` (which writes to ``out``)."""
+    from bpflogs.compare import ViewOptions
+
+    if fmt == "json":
+        from bpflogs.render.diff_json import write_diff_json
+
+        write_diff_json(result, out, all_rows=args.all_rows)
+        return
+    view = ViewOptions(
         context=args.context, side_by_side=args.side_by_side, all_rows=args.all_rows, width=width
     )
     if fmt == "rich":
         from bpflogs.render.diff_rich import print_rich
 
+        assert console is not None, "a rich report needs its console"
         print_rich(result, console, view)
     elif fmt == "markdown":
         from bpflogs.render.diff_markdown import write_markdown
 
-        write_markdown(result, sys.stdout, view)
+        write_markdown(result, out, view)
     else:
         from bpflogs.render.diff_text import write_text
 
-        write_text(result, sys.stdout, view)
+        write_text(result, out, view)

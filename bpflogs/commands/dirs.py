@@ -24,6 +24,7 @@ from bpflogs.commands.output import error
 
 if TYPE_CHECKING:
     from bpflogs.compare.dirs import FileSummary
+    from bpflogs.compare.result import DiffResult
 
 __all__ = ["Job", "available_cpus", "compare_pair", "files_under", "run_dirs"]
 
@@ -75,36 +76,18 @@ def compare_pair(job: Job) -> tuple[FileSummary, str]:
     return summarize(job.name, result), _report(result, job)
 
 
-def _report(result: object, job: Job) -> str:
-    from bpflogs.compare import ViewOptions
-    from bpflogs.compare.result import DiffResult
+def _report(result: DiffResult, job: Job) -> str:
+    """A pair's report, rendered here in the worker as the single-pair diff renders it."""
+    from bpflogs.commands.diff import write_report
 
-    assert isinstance(result, DiffResult)
-    args = job.args
     out = io.StringIO()
-    if job.fmt == "json":
-        from bpflogs.render.diff_json import write_diff_json
-
-        write_diff_json(result, out, all_rows=args.all_rows)
-        return out.getvalue()
-    view = ViewOptions(context=args.context, side_by_side=args.side_by_side, all_rows=args.all_rows,
-                       width=job.width)  # fmt: skip
+    console = None
     if job.fmt == "rich":
         from rich.console import Console
 
-        from bpflogs.render.diff_rich import print_rich
-
         console = Console(file=out, force_terminal=True, width=job.width, highlight=False, emoji=False,
                           markup=False, color_system=job.color_system)  # type: ignore[arg-type]  # fmt: skip
-        print_rich(result, console, view)
-    elif job.fmt == "markdown":
-        from bpflogs.render.diff_markdown import write_markdown
-
-        write_markdown(result, out, view)
-    else:
-        from bpflogs.render.diff_text import write_text
-
-        write_text(result, out, view)
+    write_report(result, job.args, job.fmt, job.width, out, console)
     return out.getvalue()
 
 
@@ -189,13 +172,11 @@ def _write_json(summaries: list[FileSummary], reports: list[tuple[str, str]], st
 
 def _format(args: argparse.Namespace) -> tuple[str, int, str | None]:
     """The format, width and colour system of the reports, as the single-pair diff decides them."""
-    if args.format == "json":
-        return "json", 160, None
+    from bpflogs.commands.diff import report_format
     from bpflogs.commands.output import output_console
 
     console = output_console(highlight=False, emoji=False, markup=False)
-    fmt = args.format or ("rich" if console.is_terminal else "text")
-    width = console.width if console.is_terminal else 160
+    fmt, width = report_format(args, console)
     return fmt, width, console.color_system
 
 

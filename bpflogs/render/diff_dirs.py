@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from bpflogs.compare.dirs import FileState, FileSummary, ProgramCount
+from bpflogs.compare.dirs import FileSummary, ProgramCount
 from bpflogs.render.diff_markdown import escape
 from bpflogs.render.inert import inert
 from bpflogs.render.json_text import name_fields
@@ -34,16 +34,22 @@ def diff_cell(program: ProgramCount) -> str:
     return f"{delta:+d}" if percent is None else f"{delta:+d} ({percent:+.2f}%)"
 
 
+def _entries(files: Sequence[FileSummary]) -> Iterator[tuple[FileSummary, ProgramCount | None]]:
+    """Each program of each file; a file without programs (one side only, trouble, a log of
+    calls alone) once, with None."""
+    for file in files:
+        if not file.programs:
+            yield file, None
+        yield from ((file, program) for program in file.programs)
+
+
 def rows(files: Sequence[FileSummary]) -> Iterator[tuple[str, ...]]:
     """The table's rows, cells as plain strings (not yet made inert or escaped)."""
-    for file in files:
-        if not file.programs or file.state in (FileState.ONLY_A, FileState.ONLY_B, FileState.TROUBLE):
+    for file, p in _entries(files):
+        if p is None:
             yield (file.name, "-", "-", "-", "-", str(file.state))
-            continue
-        for program in file.programs:
-            status = str(program.status) if file.state is FileState.CHANGED else "same"
-            yield (file.name, program.name, _count(program.a_insns), _count(program.b_insns),
-                   diff_cell(program), status)  # fmt: skip
+        else:
+            yield (file.name, p.name, _count(p.a_insns), _count(p.b_insns), diff_cell(p), str(p.status))
 
 
 def text_table(files: Sequence[FileSummary]) -> str:
@@ -71,17 +77,15 @@ def json_rows(files: Sequence[FileSummary]) -> list[dict[str, Any]]:
     ``percent`` (rounded to 2 places), ``status``; a file without programs has ``program``
     null."""
     out: list[dict[str, Any]] = []
-    for file in files:
-        if not file.programs or file.state in (FileState.ONLY_A, FileState.ONLY_B, FileState.TROUBLE):
+    for file, p in _entries(files):
+        if p is None:
             out.append({**name_fields("file", file.name), "program": None, "a_insns": None, "b_insns": None,
                         "delta": None, "percent": None, "status": str(file.state)})  # fmt: skip
-            continue
-        for p in file.programs:
+        else:
             percent = p.percent
             out.append({
                 **name_fields("file", file.name), **name_fields("program", p.name),
                 "a_insns": p.a_insns, "b_insns": p.b_insns, "delta": p.delta,
-                "percent": None if percent is None else round(percent, 2),
-                "status": str(p.status) if file.state is FileState.CHANGED else "same",
+                "percent": None if percent is None else round(percent, 2), "status": str(p.status),
             })  # fmt: skip
     return out
